@@ -193,12 +193,26 @@ function describe(where: string, validate: ValidateFunction): string[] {
   return (validate.errors ?? []).slice(0, 8).map((e) => `${where}${e.instancePath || ""} ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : ""}`);
 }
 
+/**
+ * Prepares an OpenAPI 3.0 description for Ajv: local refs point into the registered spec, and 3.0's
+ * `nullable: true` becomes JSON Schema's null type (Ajv rejects `nullable` beside `$ref` or `allOf`).
+ * `oneOf` is read as `anyOf`: GitHub's alternatives overlap (basic-error and repository-rule-violation-error
+ * both accept `{message, documentation_url}`), so "exactly one" would reject GitHub's own answers.
+ */
 function rewriteRefs(value: Json): Json {
   if (Array.isArray(value)) return value.map(rewriteRefs);
   if (value === null || typeof value !== "object") return value;
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = k === "$ref" && typeof v === "string" && v.startsWith("#/") ? `${SPEC_ID}${v}` : rewriteRefs(v);
+    const key = k === "oneOf" ? "anyOf" : k;
+    out[key] = k === "$ref" && typeof v === "string" && v.startsWith("#/") ? `${SPEC_ID}${v}` : rewriteRefs(v);
   }
-  return out;
+  if (out.nullable !== true) return out;
+  delete out.nullable;
+  if (typeof out.type === "string" && out.$ref === undefined) {
+    out.type = [out.type, "null"];
+    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+    return out;
+  }
+  return { anyOf: [out, { type: "null" }] };
 }

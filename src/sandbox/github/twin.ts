@@ -8,6 +8,7 @@ import { type Clock, isoSeconds, systemClock } from "../clock.ts";
 import { listen, type RunningServer, type TwinRequest, type TwinResponse } from "../http.ts";
 import { OpenApiContract } from "../openapi-contract.ts";
 import { GithubError, notFound } from "./errors.ts";
+import { TwinEvents } from "./events.ts";
 import type { GithubOperationId } from "./operations.ts";
 import { requiredPermission } from "./permissions.ts";
 import { type PermissionLevel, type Repo, type Role, type Token, type WorldState, emptyWorld } from "./state.ts";
@@ -23,6 +24,8 @@ export interface HandlerContext {
   twin: GithubTwin;
   world: WorldState;
   operationId: GithubOperationId;
+  /** The request's pathname, as the client sent it. */
+  path: string;
   params: Record<string, string>;
   query: URLSearchParams;
   body: Record<string, unknown>;
@@ -82,6 +85,7 @@ export class GithubTwin {
   readonly clock: Clock;
   world: WorldState;
   readonly exchanges: Exchange[] = [];
+  readonly events = new TwinEvents();
   #extraCount = 0;
   readonly #handlers: HandlerTable = {};
   readonly #extraRoutes: ExtraRoute[] = [];
@@ -187,7 +191,9 @@ export class GithubTwin {
       }
     }
     const contract = githubContract();
-    const matched = contract.match(req.method, req.url.pathname.replace(/\/+$/, "") || "/");
+    const pathname = this.#canonicalPath(req.method, req.url.pathname);
+    const matched =
+      contract.match(req.method, pathname) ?? contract.match(req.method, pathname.replace(/\/+$/, "") || "/");
     const exchange: Exchange = {
       operationId: matched?.operationId ?? null,
       method: req.method,
@@ -247,6 +253,7 @@ export class GithubTwin {
         twin: this,
         world: this.world,
         operationId,
+        path: req.url.pathname,
         params,
         query: req.url.searchParams,
         body: (req.json && typeof req.json === "object" ? req.json : {}) as Record<string, unknown>,
@@ -361,6 +368,26 @@ export class GithubTwin {
         return repo;
       }
     }
+  }
+
+  /**
+   * GitHub still serves a few paths its description no longer lists; real clients and recorded exchanges use
+   * them. Each maps onto the documented operation whose contract it is then held to.
+   */
+  #canonicalPath(method: string, pathname: string): string {
+    let path = pathname;
+    // Link headers point at /repositories/{id}/…
+    const byId = /^\/repositories\/(\d+)(\/.*)?$/.exec(path);
+    if (byId) {
+      const repo = Object.values(this.world.repos).find((r) => r.id === Number(byId[1]));
+      if (repo) path = `/repos/${repo.ownerLogin}/${repo.name}${byId[2] ?? ""}`;
+    }
+    // GET …/git/refs[/prefix] lists refs like …/git/matching-refs/{prefix}.
+    const refs = /^(\/repos\/[^/]+\/[^/]+)\/git\/refs(?:\/(.*))?$/.exec(path);
+    if (refs && method === "GET") path = `${refs[1]}/git/matching-refs/${(refs[2] ?? "").replace(/\/+$/, "")}`;
+    // The root directory's contents: Octokit sends …/contents with an empty {path}.
+    if (/^\/repos\/[^/]+\/[^/]+\/contents$/.test(path)) path = `${path}/`;
+    return path;
   }
 
   #standardHeaders(): Record<string, string> {

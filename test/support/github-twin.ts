@@ -1,0 +1,51 @@
+// Test harness for the GitHub twin: starts it on port 0, hands out official Octokit clients, and at the end
+// fails the test on any exchange that broke GitHub's description (fail-closed), recording the counts so
+// `npm test` can print validated/total for the whole suite.
+import assert from "node:assert/strict";
+import { appendFileSync } from "node:fs";
+import type { TestContext } from "node:test";
+import { Octokit } from "@octokit/rest";
+import { createGithubTwin } from "../../src/sandbox/github/index.ts";
+import type { GithubTwin, GithubTwinOptions } from "../../src/sandbox/github/twin.ts";
+import { addUser } from "../../src/sandbox/github/world.ts";
+
+export interface TwinHarness {
+  twin: GithubTwin;
+  /** An Octokit acting as a user (created if needed), through the twin's base URL. */
+  asUser(login: string): Octokit;
+  octokit(token: string): Octokit;
+}
+
+export async function startGithubTwin(
+  t: TestContext,
+  options: GithubTwinOptions & { expectViolations?: boolean } = {},
+): Promise<TwinHarness> {
+  const twin = await createGithubTwin(options).start();
+  t.after(async () => {
+    await twin.close();
+    recordContract(twin);
+    if (!options.expectViolations) assertContractClean(twin);
+  });
+  const octokit = (token: string) =>
+    new Octokit({ auth: token, baseUrl: twin.url, request: { retries: 0 }, log: quietLog });
+  return {
+    twin,
+    octokit,
+    asUser: (login) => octokit(addUser(twin, { login }).token),
+  };
+}
+
+export function assertContractClean(twin: GithubTwin): void {
+  const report = twin.contractReport();
+  const lines = report.violations.map((v) => `${v.method} ${v.path} → ${v.status}: ${v.violations.join("; ")}`);
+  assert.deepEqual(lines, [], "every exchange must validate against GitHub's description");
+}
+
+function recordContract(twin: GithubTwin): void {
+  const file = process.env.DEVOPS_CONTRACT_LOG;
+  if (!file) return;
+  const { validated, total } = twin.contractReport();
+  appendFileSync(file, `${JSON.stringify({ twin: "github", validated, total })}\n`);
+}
+
+const quietLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
