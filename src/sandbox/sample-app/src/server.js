@@ -1,0 +1,22 @@
+// hello-service: a tiny HTTP service with a health route and a SQLite-backed visit counter.
+import { createServer } from "node:http";
+import Database from "better-sqlite3";
+
+const port = Number(process.env.PORT ?? 3000);
+const db = new Database(process.env.DB_PATH ?? "data.sqlite");
+db.exec("CREATE TABLE IF NOT EXISTS visits (id INTEGER PRIMARY KEY, at TEXT NOT NULL)");
+console.log("migrations applied");
+
+const server = createServer((req, res) => {
+  if (req.url === "/healthz") {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ ok: true }));
+    return;
+  }
+  db.prepare("INSERT INTO visits (at) VALUES (?)").run(new Date().toISOString());
+  const { n } = db.prepare("SELECT count(*) AS n FROM visits").get();
+  res.writeHead(200, { "content-type": "text/plain" });
+  res.end(`hello, visitor ${n}\n`);
+});
+
+server.listen(port, "0.0.0.0", () => console.log(`listening on ${port}`));

@@ -1,0 +1,123 @@
+// The built-in sandbox: the GitHub twin seeded with a sample repository, and the real App (Probot) wired to it.
+// `devops-agent start` without credentials, the demo and end-to-end tests all start it the same way.
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { devopsAgentApp } from "../app/app.ts";
+import { startAppServer } from "../app/server.ts";
+import { createGithubTwin } from "./github/index.ts";
+import type { GithubTwin } from "./github/twin.ts";
+import { addApp, addUser, createRepo, installApp } from "./github/world.ts";
+
+export const SANDBOX = {
+  owner: "acme",
+  repo: "hello-service",
+  people: { owner: "acme", maintainer: "maya", writer: "wes", outsider: "olga" },
+  appSlug: "devops-agent",
+} as const;
+
+export interface Sandbox {
+  twin: GithubTwin;
+  appUrl: string;
+  appId: number;
+  /** Personal tokens of the sandbox's people, to act as them through the REST API. */
+  tokens: Record<string, string>;
+  stateDir: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: { stateDir?: string; port?: number } = {}): Promise<Sandbox> {
+  const twin = await createGithubTwin(options.stateDir ? { stateDir: options.stateDir } : {}).start({
+    port: options.port ?? 0,
+  });
+  const fresh = Object.keys(twin.world.repos).length === 0;
+  const keys = appKeys(options.stateDir);
+  const tokens: Record<string, string> = {};
+  for (const login of Object.values(SANDBOX.people)) tokens[login] = addUser(twin, { login }).token;
+
+  let app = Object.values(twin.world.apps).find((a) => a.slug === SANDBOX.appSlug);
+  if (fresh) {
+    createRepo(twin, {
+      owner: SANDBOX.owner,
+      name: SANDBOX.repo,
+      description: "The sandbox's sample service",
+      files: sampleFiles(),
+      collaborators: { maya: "maintain", wes: "write" },
+    });
+  }
+  app ??= addApp(twin, {
+    slug: SANDBOX.appSlug,
+    ownerLogin: SANDBOX.owner,
+    publicKeyPem: keys.publicKey,
+    webhookSecret: keys.webhookSecret,
+    permissions: {
+      metadata: "read",
+      contents: "write",
+      issues: "write",
+      pull_requests: "write",
+      checks: "write",
+      deployments: "write",
+      actions: "write",
+      workflows: "write",
+      secrets: "write",
+      packages: "read",
+    },
+    events: ["installation", "issue_comment", "issues", "pull_request", "push", "workflow_run"],
+  });
+  const server = await startAppServer({
+    appId: app.id,
+    privateKey: keys.privateKey,
+    webhookSecret: keys.webhookSecret,
+    baseUrl: twin.url,
+    app: devopsAgentApp,
+  });
+  app.webhookUrl = server.webhookUrl;
+  if (!Object.values(twin.world.installations).some((i) => i.appId === app.id)) {
+    installApp(twin, { appId: app.id, account: SANDBOX.owner, repositories: [SANDBOX.repo] });
+  }
+  await twin.settled();
+  return {
+    twin,
+    appUrl: server.url,
+    appId: app.id,
+    tokens,
+    stateDir: options.stateDir,
+    async close() {
+      await twin.settled();
+      await server.close();
+      await twin.close();
+    },
+  };
+}
+
+/** The sample service's files, read from src/sandbox/sample-app (shipped with the project). */
+export function sampleFiles(): Record<string, string> {
+  const root = new URL("./sample-app/", import.meta.url).pathname;
+  const files: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files[relative(root, path)] = readFileSync(path, "utf8");
+    }
+  };
+  walk(root);
+  return files;
+}
+
+/** The App's RSA key and webhook secret: generated once, kept in the state directory when there is one. */
+function appKeys(stateDir: string | undefined): { privateKey: string; publicKey: string; webhookSecret: string } {
+  const file = stateDir ? join(stateDir, "app-keys.json") : undefined;
+  if (file && existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
+  const pair = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  });
+  const keys = { privateKey: pair.privateKey, publicKey: pair.publicKey, webhookSecret: randomBytes(20).toString("hex") };
+  if (file && stateDir) {
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(file, JSON.stringify(keys), { mode: 0o600 });
+  }
+  return keys;
+}
