@@ -22,7 +22,9 @@ export async function run(): Promise<void> {
 async function doctor(): Promise<void> {
   const token = core.getInput("github-token", { required: true });
   core.setSecret(token);
-  const octokit = github.getOctokit(token, { baseUrl: process.env.GITHUB_API_URL ?? "https://api.github.com" });
+  const octokit = github.getOctokit(token, {
+    baseUrl: process.env.GITHUB_API_URL ?? "https://api.github.com",
+  });
   const { owner, repo } = github.context.repo;
   const checks: { name: string; ok: boolean; detail: string }[] = [];
   try {
@@ -37,7 +39,11 @@ async function doctor(): Promise<void> {
         : `running on ${github.context.ref}, not the default branch ${data.default_branch}: apply refuses to run here`,
     });
   } catch (error) {
-    checks.push({ name: "token", ok: false, detail: `the job token cannot read ${owner}/${repo}: ${(error as Error).message}` });
+    checks.push({
+      name: "token",
+      ok: false,
+      detail: `the job token cannot read ${owner}/${repo}: ${(error as Error).message}`,
+    });
   }
   await core.summary
     .addHeading("devops-agent doctor", 2)

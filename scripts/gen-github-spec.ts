@@ -62,7 +62,9 @@ const subset = {
 };
 const out = new URL("../src/sandbox/github/spec/api.github.com.subset.json", import.meta.url);
 writeFileSync(out, `${JSON.stringify(subset)}\n`);
-console.log(`wrote ${out.pathname}: ${Object.keys(paths).length} paths, ${githubOperations.length} operations`);
+console.log(
+  `wrote ${out.pathname}: ${Object.keys(paths).length} paths, ${githubOperations.length} operations`,
+);
 
 function stripOctokitKeys(value: Json): Json {
   if (Array.isArray(value)) return value.map(stripOctokitKeys);

@@ -21,7 +21,10 @@ const result = spawnSync(
     "--test-reporter-destination=stderr",
     ...patterns,
   ],
-  { stdio: "inherit", env: { ...process.env, DEVOPS_CONTRACT_LOG: contractLog, DEVOPS_TEST_COUNTS: countsFile } },
+  {
+    stdio: "inherit",
+    env: { ...process.env, DEVOPS_CONTRACT_LOG: contractLog, DEVOPS_TEST_COUNTS: countsFile },
+  },
 );
 
 const totals = new Map<string, { validated: number; total: number }>();
@@ -39,7 +42,9 @@ if (existsSync(contractLog)) {
 console.log("\nContract validation (exchanges checked against the official API descriptions, fail-closed):");
 if (totals.size === 0) console.log("  none recorded");
 for (const [twin, { validated, total }] of totals) {
-  console.log(`  ${twin}: ${validated}/${total} validated${validated === total ? "" : `, ${total - validated} VIOLATIONS`}`);
+  console.log(
+    `  ${twin}: ${validated}/${total} validated${validated === total ? "" : `, ${total - validated} VIOLATIONS`}`,
+  );
 }
 for (const [twin, { validated, total }] of canaries) {
   console.log(`  ${twin} canary: ${total - validated} of ${total} deliberately invalid exchanges caught`);

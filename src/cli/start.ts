@@ -41,7 +41,11 @@ function parseOrThrow(argv: string[]) {
   try {
     return parseArgs({
       args: argv,
-      options: { "state-dir": { type: "string" }, port: { type: "string" }, help: { type: "boolean", short: "h" } },
+      options: {
+        "state-dir": { type: "string" },
+        port: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
       strict: true,
     });
   } catch (error) {
@@ -49,7 +53,10 @@ function parseOrThrow(argv: string[]) {
   }
 }
 
-async function runSandbox(io: CliIo, options: { stateDir: string; port: number | undefined }): Promise<number> {
+async function runSandbox(
+  io: CliIo,
+  options: { stateDir: string; port: number | undefined },
+): Promise<number> {
   const { startSandbox, SANDBOX } = await import("../sandbox/sandbox.ts");
   io.stdout(`Starting the sandbox (state in ${options.stateDir})…`);
   const sandbox = await startSandbox(options);
@@ -85,10 +92,16 @@ async function runSandbox(io: CliIo, options: { stateDir: string; port: number |
 
 async function runForReal(io: CliIo, port: number | undefined): Promise<number> {
   const { env } = io;
-  const privateKey = env.PRIVATE_KEY ?? (env.PRIVATE_KEY_PATH ? readFileSync(env.PRIVATE_KEY_PATH, "utf8") : undefined);
-  const missing = [!privateKey && "PRIVATE_KEY or PRIVATE_KEY_PATH", !env.WEBHOOK_SECRET && "WEBHOOK_SECRET"].filter(Boolean);
+  const privateKey =
+    env.PRIVATE_KEY ?? (env.PRIVATE_KEY_PATH ? readFileSync(env.PRIVATE_KEY_PATH, "utf8") : undefined);
+  const missing = [
+    !privateKey && "PRIVATE_KEY or PRIVATE_KEY_PATH",
+    !env.WEBHOOK_SECRET && "WEBHOOK_SECRET",
+  ].filter(Boolean);
   if (missing.length > 0) {
-    throw new UsageError(`APP_ID is set, so the App runs for real, but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing.`);
+    throw new UsageError(
+      `APP_ID is set, so the App runs for real, but ${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} missing.`,
+    );
   }
   const { startAppServer } = await import("../app/server.ts");
   const { devopsAgentApp } = await import("../app/app.ts");

@@ -4,7 +4,10 @@ import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 
 // ajv-formats is CommonJS with a default export; under NodeNext the callable sits on `.default`.
-const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
+type AddFormats = (ajv: Ajv) => Ajv;
+const addFormats: AddFormats =
+  (addFormatsModule as unknown as { default?: AddFormats }).default ??
+  (addFormatsModule as unknown as AddFormats);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type JsonObject = { [key: string]: Json };
@@ -35,9 +38,16 @@ export class OpenApiContract {
   readonly #coercingAjv: Ajv;
   readonly #validators = new Map<string, ValidateFunction>();
   readonly #spec: JsonObject;
+  readonly #undocumentedErrorSchema: string | undefined;
 
-  constructor(spec: JsonObject, options: { greedyParams?: string[] } = {}) {
+  /**
+   * `undocumentedErrorSchema`: a component schema (e.g. GitHub's `basic-error`) that a 4xx response is held to
+   * when the operation does not list that status. GitHub answers 401/403/404/409/422 on endpoints whose
+   * description lists only the success (checks/update, secrets, variables); without it no error could be served.
+   */
+  constructor(spec: JsonObject, options: { greedyParams?: string[]; undocumentedErrorSchema?: string } = {}) {
     this.#spec = rewriteRefs(spec) as JsonObject;
+    this.#undocumentedErrorSchema = options.undocumentedErrorSchema;
     const greedy = new Set(options.greedyParams ?? []);
     for (const [template, item] of Object.entries(this.#spec.paths as JsonObject)) {
       for (const [method, operation] of Object.entries(item as JsonObject)) {
@@ -118,8 +128,9 @@ export class OpenApiContract {
     }
     const requestBody = this.#resolve(route.operation.requestBody) as JsonObject | undefined;
     if (requestBody) {
-      const schema = ((requestBody.content as JsonObject | undefined)?.["application/json"] as JsonObject | undefined)
-        ?.schema;
+      const schema = (
+        (requestBody.content as JsonObject | undefined)?.["application/json"] as JsonObject | undefined
+      )?.schema;
       if (!input.hasBody) {
         if (requestBody.required === true) problems.push("request body is required");
       } else if (schema !== undefined) {
@@ -130,24 +141,45 @@ export class OpenApiContract {
     return problems;
   }
 
-  validateResponse(operationId: string, status: number, body: unknown, contentType: string | undefined): string[] {
+  validateResponse(
+    operationId: string,
+    status: number,
+    body: unknown,
+    contentType: string | undefined,
+  ): string[] {
     const route = this.#route(operationId);
     const responses = route.operation.responses as JsonObject;
     const declared = responses[String(status)] ?? responses.default;
+    if (declared === undefined && this.#undocumentedErrorSchema && status >= 400 && status < 500) {
+      const validate = this.#compile(
+        `error ${this.#undocumentedErrorSchema}`,
+        { $ref: `${SPEC_ID}#/components/schemas/${this.#undocumentedErrorSchema}` },
+        false,
+      );
+      if (contentType?.startsWith("application/json") !== true)
+        return [`undocumented status ${status} of ${operationId} must be a JSON error`];
+      return validate(body) ? [] : describe(`response ${status}`, validate);
+    }
     if (declared === undefined) {
-      return [`status ${status} is not a documented response of ${operationId} (documented: ${Object.keys(responses).join(", ")})`];
+      return [
+        `status ${status} is not a documented response of ${operationId} (documented: ${Object.keys(responses).join(", ")})`,
+      ];
     }
     const response = this.#resolve(declared) as JsonObject;
     const content = response.content as JsonObject | undefined;
     if (!content) {
-      return body === undefined || body === "" ? [] : [`status ${status} of ${operationId} documents no body, but one was sent`];
+      return body === undefined || body === ""
+        ? []
+        : [`status ${status} of ${operationId} documents no body, but one was sent`];
     }
     const json = content["application/json"] as JsonObject | undefined;
     if (!json) {
       // A non-JSON documented body (e.g. a redirect or a binary): we check only that the content type is one listed.
       const types = Object.keys(content);
       if (contentType && types.some((t) => contentType.startsWith(t))) return [];
-      return [`status ${status} of ${operationId} documents ${types.join(", ")}, got ${contentType ?? "no content type"}`];
+      return [
+        `status ${status} of ${operationId} documents ${types.join(", ")}, got ${contentType ?? "no content type"}`,
+      ];
     }
     if (json.schema === undefined) return [];
     const validate = this.#compile(`${operationId} ${status}`, json.schema, false);
@@ -190,7 +222,12 @@ export class OpenApiContract {
 }
 
 function describe(where: string, validate: ValidateFunction): string[] {
-  return (validate.errors ?? []).slice(0, 8).map((e) => `${where}${e.instancePath || ""} ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : ""}`);
+  return (validate.errors ?? [])
+    .slice(0, 8)
+    .map(
+      (e) =>
+        `${where}${e.instancePath || ""} ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : ""}`,
+    );
 }
 
 /**
@@ -205,7 +242,8 @@ function rewriteRefs(value: Json): Json {
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(value)) {
     const key = k === "oneOf" ? "anyOf" : k;
-    out[key] = k === "$ref" && typeof v === "string" && v.startsWith("#/") ? `${SPEC_ID}${v}` : rewriteRefs(v);
+    out[key] =
+      k === "$ref" && typeof v === "string" && v.startsWith("#/") ? `${SPEC_ID}${v}` : rewriteRefs(v);
   }
   if (out.nullable !== true) return out;
   delete out.nullable;

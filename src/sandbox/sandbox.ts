@@ -106,7 +106,11 @@ export function sampleFiles(): Record<string, string> {
 }
 
 /** The App's RSA key and webhook secret: generated once, kept in the state directory when there is one. */
-function appKeys(stateDir: string | undefined): { privateKey: string; publicKey: string; webhookSecret: string } {
+function appKeys(stateDir: string | undefined): {
+  privateKey: string;
+  publicKey: string;
+  webhookSecret: string;
+} {
   const file = stateDir ? join(stateDir, "app-keys.json") : undefined;
   if (file && existsSync(file)) return JSON.parse(readFileSync(file, "utf8"));
   const pair = generateKeyPairSync("rsa", {
@@ -114,7 +118,11 @@ function appKeys(stateDir: string | undefined): { privateKey: string; publicKey:
     publicKeyEncoding: { type: "spki", format: "pem" },
     privateKeyEncoding: { type: "pkcs8", format: "pem" },
   });
-  const keys = { privateKey: pair.privateKey, publicKey: pair.publicKey, webhookSecret: randomBytes(20).toString("hex") };
+  const keys = {
+    privateKey: pair.privateKey,
+    publicKey: pair.publicKey,
+    webhookSecret: randomBytes(20).toString("hex"),
+  };
   if (file && stateDir) {
     mkdirSync(stateDir, { recursive: true });
     writeFileSync(file, JSON.stringify(keys), { mode: 0o600 });

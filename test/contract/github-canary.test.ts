@@ -31,21 +31,27 @@ test("canary: a response that breaks GitHub's schema is answered 500 in strict m
   });
   const { token } = addUser(twin, { login: "alice" });
   createRepo(twin, { owner: "alice", name: "svc" });
-  const response = await fetch(`${twin.url}/repos/alice/svc`, { headers: { authorization: `Bearer ${token}` } });
+  const response = await fetch(`${twin.url}/repos/alice/svc`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   assert.equal(response.status, 500);
   assert.match(((await response.json()) as { message: string }).message, /contract violation in repos\/get/);
   assert.equal(twin.contractReport().violations.length, 1);
 });
 
 test("canary: a status the description does not list for the operation is a violation", async (t) => {
-  const twin = await new GithubTwin().use({ "repos/get": () => ({ status: 202, body: { message: "accepted?" } }) }).start();
+  const twin = await new GithubTwin()
+    .use({ "repos/get": () => ({ status: 202, body: { message: "accepted?" } }) })
+    .start();
   t.after(async () => {
     await twin.close();
     recordContract(twin, { canary: true });
   });
   const { token } = addUser(twin, { login: "alice" });
   createRepo(twin, { owner: "alice", name: "svc" });
-  const response = await fetch(`${twin.url}/repos/alice/svc`, { headers: { authorization: `Bearer ${token}` } });
+  const response = await fetch(`${twin.url}/repos/alice/svc`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
   assert.equal(response.status, 500);
   assert.match(twin.contractReport().violations[0]?.violations[0] ?? "", /202 is not a documented response/);
 });
