@@ -1,7 +1,8 @@
 // Errors a GitHub twin handler throws; the twin turns them into GitHub's error bodies.
 export class GithubError extends Error {
   readonly status: number;
-  readonly errors: { resource: string; field: string; code: string; message?: string }[] | undefined;
+  // `field` is absent on GitHub's `custom` errors ("No commits between main and feature").
+  readonly errors: { resource: string; field?: string; code: string; message?: string }[] | undefined;
   readonly headers: Record<string, string> | undefined;
   constructor(
     status: number,

@@ -14,7 +14,8 @@ export function simpleUser(twin: GithubTwin, login: string): Record<string, unkn
     name: login,
     email: `${login}@users.noreply.github.com`,
   };
-  const api = `${twin.url}/users/${user.login}`;
+  // Bot logins carry brackets (`app[bot]`), which a URI must percent-encode, as GitHub does.
+  const api = `${twin.url}/users/${encodeURIComponent(user.login)}`;
   return {
     login: user.login,
     id: user.id,
@@ -22,7 +23,7 @@ export function simpleUser(twin: GithubTwin, login: string): Record<string, unkn
     avatar_url: `${twin.url}/_web/avatars/${user.id}`,
     gravatar_id: "",
     url: api,
-    html_url: `${twin.url}/_web/${user.login}`,
+    html_url: `${twin.url}/_web/${encodeURIComponent(user.login)}`,
     followers_url: `${api}/followers`,
     following_url: `${api}/following{/other_user}`,
     gists_url: `${api}/gists{/gist_id}`,

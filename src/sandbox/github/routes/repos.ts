@@ -42,8 +42,8 @@ function gitCommit(ctx: HandlerContext, repo: Repo, commit: GitCommit) {
   };
 }
 
-/** The REST `commit` shape (repos/get-commit, list-commits). */
-function restCommit(ctx: HandlerContext, repo: Repo, commit: GitCommit) {
+/** The REST `commit` shape (repos/get-commit, list-commits; pulls/list-commits reuses it). */
+export function restCommit(ctx: HandlerContext, repo: Repo, commit: GitCommit) {
   const git = gitCommit(ctx, repo, commit);
   const user = (login: string | undefined) => (login ? simpleUser(ctx.twin, login) : null);
   return {
