@@ -350,7 +350,7 @@ export class GithubTwin {
       case "user": {
         const role = this.roleOf(repo, identity.login);
         if (!role) throw notFound();
-        if (!roleAllows(role, permission, level)) {
+        if (!roleAllows(role, permission, level) && !READER_WRITES.includes(operationId)) {
           throw new GithubError(role === "read" && level !== "read" ? 404 : 403, role === "read" ? "Not Found" : "Must have admin rights to Repository.");
         }
         return repo;
@@ -403,6 +403,9 @@ export class GithubTwin {
     };
   }
 }
+
+/** Writes anyone who can read may make (open an issue, comment); handlers check ownership and labels. */
+const READER_WRITES: GithubOperationId[] = ["issues/create", "issues/create-comment", "issues/update-comment", "issues/delete-comment"];
 
 function forbiddenForApp(): GithubError {
   return new GithubError(403, "A JSON web token can only be used for /app endpoints; use an installation token.");
