@@ -1,6 +1,6 @@
 // Seeding helpers for issues, comments and pull requests, acting as a person: they go through the same
 // functions as the REST handlers, so the same domain events (and webhooks) follow.
-import { attachLabels, createComment, findIssue, newIssue } from "./routes/issues.ts";
+import { createComment, findIssue, openIssueWithLabels } from "./routes/issues.ts";
 import { openPull } from "./routes/pulls.ts";
 import type { Comment, Issue, Repo } from "./state.ts";
 import type { GithubTwin } from "./twin.ts";
@@ -41,19 +41,12 @@ export function openIssue(
   options: { repo: string; title: string; body?: string; labels?: string[]; login: string },
 ): Issue {
   const repo = repoOrThrow(twin, options.repo);
-  const issue = newIssue(twin, repo, {
+  return openIssueWithLabels(twin, repo, {
     title: options.title,
     body: options.body ?? null,
     login: options.login,
+    labels: options.labels ?? [],
   });
-  twin.events.emit("issues", {
-    action: "opened",
-    repoFullName: `${repo.ownerLogin}/${repo.name}`,
-    number: issue.number,
-    senderLogin: options.login,
-  });
-  attachLabels(twin, repo, { issue, names: options.labels ?? [], login: options.login });
-  return issue;
 }
 
 /** Comments on an issue or pull request as `login` (a person; Apps comment through the API). */

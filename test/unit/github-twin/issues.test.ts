@@ -4,7 +4,7 @@ import { ManualClock } from "../../../src/sandbox/clock.ts";
 import type { TwinEventMap } from "../../../src/sandbox/github/events.ts";
 import type { GithubTwin } from "../../../src/sandbox/github/twin.ts";
 import { addApp, createRepo, installApp, pushFiles } from "../../../src/sandbox/github/world.ts";
-import { openPullRequest } from "../../../src/sandbox/github/world-pulls.ts";
+import { commentAs, openIssue, openPullRequest } from "../../../src/sandbox/github/world-pulls.ts";
 import { startGithubTwin } from "../../support/github-twin.ts";
 
 const repo = { owner: "alice", repo: "svc" };
@@ -20,6 +20,12 @@ test("issues: create answers 201 with Location, get 200, an unknown number 404; 
   const gh = asUser("alice");
   createRepo(twin, { owner: "alice", name: "svc" });
   const events = record(twin, "issues");
+  // What a listener (the webhook builder) sees when `opened` fires: the issue form's labels are already on it.
+  const labelsWhenOpened: string[][] = [];
+  twin.events.on("issues", (e) => {
+    if (e.action === "opened")
+      labelsWhenOpened.push([...(twin.repoByName("alice/svc")?.issues[e.number]?.labels ?? [])]);
+  });
   const created = await gh.issues.create({
     ...repo,
     title: "Domain please",
@@ -42,6 +48,7 @@ test("issues: create answers 201 with Location, get 200, an unknown number 404; 
       ["labeled", 1, "devops:domain"],
     ],
   );
+  assert.deepEqual(labelsWhenOpened, [["devops:domain"]]);
   const got = await gh.issues.get({ ...repo, issue_number: 1 });
   assert.equal(got.data.title, "Domain please");
   assert.equal(got.data.state, "open");
@@ -216,7 +223,13 @@ test("comments: created_at/updated_at, edits bump updated_at and carry the previ
   const issue = await gh.issues.get({ ...repo, issue_number: 1 });
   assert.equal(issue.data.comments, 2);
 
+  // The `deleted` event fires while the comment can still be read (its webhook carries it).
+  let bodyWhenDeleted: string | undefined;
+  twin.events.on("issue_comment", (e) => {
+    if (e.action === "deleted") bodyWhenDeleted = twin.repoByName("alice/svc")?.comments[e.commentId]?.body;
+  });
   const removed = await gh.issues.deleteComment({ ...repo, comment_id: second.data.id });
+  assert.equal(bodyWhenDeleted, "second");
   assert.equal(removed.status, 204);
   await assert.rejects(gh.issues.getComment({ ...repo, comment_id: second.data.id }), { status: 404 });
   assert.equal(events.at(-1)?.action, "deleted");
@@ -372,4 +385,39 @@ test("labels on an issue: add creates missing labels and returns the set; remove
   await assert.rejects(gh.issues.removeLabel({ ...repo, issue_number: 1, name: "bug" }), { status: 404 });
   // The repository label survives removal from the issue.
   assert.equal((await gh.issues.getLabel({ ...repo, name: "bug" })).status, 200);
+});
+
+test("world-pulls: openIssue and commentAs act as a person through the same events as the API", async (t) => {
+  const { twin, asUser } = await startGithubTwin(t);
+  createRepo(twin, { owner: "alice", name: "svc" });
+  const issues = record(twin, "issues");
+  const comments = record(twin, "issue_comment");
+  const issue = openIssue(twin, {
+    repo: "alice/svc",
+    title: "Domain",
+    labels: ["devops:domain"],
+    login: "alice",
+  });
+  const comment = commentAs(twin, { repo: "alice/svc", number: issue.number, body: "hello", login: "bob" });
+  assert.deepEqual(
+    issues.map((e) => [e.action, e.label]),
+    [
+      ["opened", undefined],
+      ["labeled", "devops:domain"],
+    ],
+  );
+  assert.deepEqual(comments, [
+    {
+      action: "created",
+      repoFullName: "alice/svc",
+      issueNumber: issue.number,
+      commentId: comment.id,
+      senderLogin: "bob",
+    },
+  ]);
+  const listed = await asUser("alice").issues.listComments({ ...repo, issue_number: issue.number });
+  assert.deepEqual(
+    listed.data.map((c) => [c.user?.login, c.body]),
+    [["bob", "hello"]],
+  );
 });

@@ -192,7 +192,7 @@ export function createLabel(
 export function attachLabels(
   twin: GithubTwin,
   repo: Repo,
-  change: { issue: Issue; names: string[]; login: string },
+  change: { issue: Issue; names: string[]; login: string; announce?: boolean },
 ): string[] {
   const added: string[] = [];
   for (const raw of change.names) {
@@ -202,9 +202,28 @@ export function attachLabels(
     added.push(label.name);
   }
   if (added.length > 0) change.issue.updatedAt = twin.now();
-  for (const name of added)
-    emitIssue(twin, repo, { issue: change.issue, action: "labeled", login: change.login, label: name });
+  if (change.announce !== false) {
+    for (const name of added)
+      emitIssue(twin, repo, { issue: change.issue, action: "labeled", login: change.login, label: name });
+  }
   return added;
+}
+
+/**
+ * Opens an issue as GitHub does with an issue form: the labels are on it when `opened` fires (its payload
+ * shows them), and a `labeled` event follows for each.
+ */
+export function openIssueWithLabels(
+  twin: GithubTwin,
+  repo: Repo,
+  input: { title: string; body: string | null; login: string; labels: string[] },
+): Issue {
+  const issue = newIssue(twin, repo, { title: input.title, body: input.body, login: input.login });
+  const added = attachLabels(twin, repo, { issue, names: input.labels, login: input.login, announce: false });
+  emitIssue(twin, repo, { issue, action: "opened", login: input.login });
+  for (const name of added)
+    emitIssue(twin, repo, { issue, action: "labeled", login: input.login, label: name });
+  return issue;
 }
 
 function detachLabel(
@@ -417,10 +436,8 @@ export const issueHandlers: HandlerTable = {
     const title = ctx.body.title === undefined ? "" : String(ctx.body.title);
     if (title.trim() === "") throw validationFailed("Issue", "title", "missing_field");
     const body = typeof ctx.body.body === "string" ? ctx.body.body : null;
-    const issue = newIssue(ctx.twin, repo, { title, body, login: ctx.actorLogin });
-    emitIssue(ctx.twin, repo, { issue, action: "opened", login: ctx.actorLogin });
-    if (mayLabel(ctx, repo))
-      attachLabels(ctx.twin, repo, { issue, names: labelNames(ctx.body.labels), login: ctx.actorLogin });
+    const labels = mayLabel(ctx, repo) ? labelNames(ctx.body.labels) : [];
+    const issue = openIssueWithLabels(ctx.twin, repo, { title, body, login: ctx.actorLogin, labels });
     const json = issueJson(ctx.twin, repo, issue);
     return { status: 201, body: json, headers: { location: String(json.url) } };
   },
@@ -517,7 +534,7 @@ export const issueHandlers: HandlerTable = {
     const comment = findComment(repo, ctx.params.comment_id);
     if (!mayEditComment(ctx, repo, comment))
       throw new GithubError(403, "Must have write access to delete others' comments.");
-    delete repo.comments[comment.id];
+    // Announced before it goes: the `deleted` webhook carries the comment, built when the event fires.
     ctx.twin.events.emit("issue_comment", {
       action: "deleted",
       repoFullName: fullName(repo),
@@ -525,6 +542,7 @@ export const issueHandlers: HandlerTable = {
       commentId: comment.id,
       senderLogin: ctx.actorLogin,
     });
+    delete repo.comments[comment.id];
     return { status: 204 };
   },
 
