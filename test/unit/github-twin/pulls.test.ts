@@ -72,6 +72,11 @@ test("pulls: create answers 201 with head/base SHAs from the refs, commits count
     { status: 404 },
     "an issue is not a pull request",
   );
+  // Comments on a pull request go through the issue endpoints, as on GitHub.
+  const comment = await gh.issues.createComment({ ...repo, issue_number: 2, body: "/devops deploy" });
+  assert.match(comment.data.html_url, /\/pull\/2#issuecomment-/);
+  assert.match(comment.data.issue_url, /\/issues\/2$/);
+  assert.equal((await gh.pulls.get({ ...repo, pull_number: 2 })).data.comments, 1);
 });
 
 test("pulls: 422 for a missing head branch, for head == base, and for a second PR on the same head", async (t) => {
