@@ -51,7 +51,11 @@ function checkRunBody(ctx: HandlerContext, repo: Repo, run: CheckRun): Record<st
     conclusion: run.conclusion,
     started_at: run.startedAt,
     completed_at: run.completedAt,
-    output: { ...run.output, annotations_count: 0 },
+    output: {
+      ...run.output,
+      annotations_count: 0,
+      annotations_url: `${api}/check-runs/${run.id}/annotations`,
+    },
     name: run.name,
     // The twin keeps no check suites.
     check_suite: null,

@@ -53,9 +53,11 @@ function statusBody(ctx: HandlerContext, repo: Repo, deployment: Deployment, sta
     creator: simpleUser(ctx.twin, status.creatorLogin),
     description: status.description,
     environment: deployment.environment,
-    target_url: status.logUrl,
-    log_url: status.logUrl,
-    environment_url: status.environmentUrl,
+    // GitHub sends "" for an unset URL, which its own description (format: uri) rejects: unset URLs are left
+    // out, and the required target_url falls back to the deployment's page.
+    target_url: status.logUrl || `${ctx.twin.url}/_web/${fullName(repo)}/deployments/${deployment.id}`,
+    ...(status.logUrl ? { log_url: status.logUrl } : {}),
+    ...(status.environmentUrl ? { environment_url: status.environmentUrl } : {}),
     created_at: status.createdAt,
     updated_at: status.updatedAt,
     deployment_url: deploymentUrl,
@@ -71,23 +73,13 @@ function findDeployment(ctx: HandlerContext, repo: Repo): Deployment {
 }
 
 /** Without `required_contexts` every check on the commit must have succeeded; with it, the ones named. */
-function assertContextsPassed(ctx: HandlerContext, repo: Repo, sha: string, ref: string): void {
+function contextsFailing(ctx: HandlerContext, repo: Repo, sha: string): boolean {
   const latest = new Map<string, string | null>();
   for (const run of Object.values(repo.checkRuns).sort((a, b) => b.id - a.id)) {
     if (run.headSha === sha && !latest.has(run.name)) latest.set(run.name, run.conclusion);
   }
   const required = (ctx.body.required_contexts as string[] | undefined) ?? [...latest.keys()];
-  const failing = required.filter((name) => !SUCCESSFUL.includes(latest.get(name) ?? ""));
-  if (failing.length > 0) {
-    throw new GithubError(409, `Conflict: Commit status checks failed for ${ref}.`, {
-      errors: failing.map((name) => ({
-        resource: "Deployment",
-        field: "required_contexts",
-        code: "invalid",
-        message: name,
-      })),
-    });
-  }
+  return required.some((name) => !SUCCESSFUL.includes(latest.get(name) ?? ""));
 }
 
 function callerAppId(ctx: HandlerContext): number | undefined {
@@ -100,7 +92,8 @@ export const deploymentHandlers: HandlerTable = {
     const ref = String(ctx.body.ref ?? "");
     const sha = resolveRef(repo, ref);
     if (!sha) throw new GithubError(422, `No ref found for: ${ref}`);
-    assertContextsPassed(ctx, repo, sha, ref);
+    // GitHub answers "Conflict: Commit status checks failed for <ref>.", but its description gives 409 no body.
+    if (contextsFailing(ctx, repo, sha)) return { status: 409 };
     // `auto_merge` (merging the default branch into a ref behind it) is accepted but not performed.
     const environment = typeof ctx.body.environment === "string" ? ctx.body.environment : "production";
     ensureEnvironment(ctx, repo, environment);
