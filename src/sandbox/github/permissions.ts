@@ -21,7 +21,6 @@ const BY_PREFIX: [prefix: string, permission: string][] = [
   ["repos/create-deployment", "deployments"],
   ["repos/list-deployment", "deployments"],
   ["repos/get-deployment", "deployments"],
-  ["repos/get", "metadata"],
   ["repos/", "contents"],
   ["git/", "contents"],
   ["pulls/", "pull_requests"],

@@ -192,6 +192,8 @@ export interface Environment {
   updatedAt: string;
   /** Deployment branch policy: only protected branches / the default branch may deploy. */
   protectedBranchesOnly: boolean;
+  /** Deploys limited to branches matching name patterns (the other kind of deployment branch policy). */
+  customBranchPolicies?: boolean;
   secretBox: SecretBox;
   secrets: Record<string, Secret>;
   variables: Record<string, Variable>;

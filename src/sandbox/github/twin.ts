@@ -68,7 +68,7 @@ let sharedContract: OpenApiContract | undefined;
 export function githubContract(): OpenApiContract {
   sharedContract ??= new OpenApiContract(
     JSON.parse(readFileSync(new URL("./spec/api.github.com.subset.json", import.meta.url), "utf8")),
-    { greedyParams: ["path", "ref"] },
+    { greedyParams: ["path", "ref"], undocumentedErrorSchema: "basic-error" },
   );
   return sharedContract;
 }

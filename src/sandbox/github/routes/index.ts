@@ -1,12 +1,21 @@
 // Every handler group of the GitHub twin. A new group registers here and nowhere else.
 import type { GithubTwin } from "../twin.ts";
+import { appHandlers } from "./apps.ts";
+import { checkHandlers } from "./checks.ts";
+import { deploymentHandlers } from "./deployments.ts";
+import { environmentHandlers } from "./environments.ts";
 import { issueHandlers } from "./issues.ts";
+import { packageHandlers } from "./packages.ts";
 import { pullHandlers, registerPulls } from "./pulls.ts";
 import { repoHandlers } from "./repos.ts";
+import { secretHandlers } from "./secrets.ts";
+import { variableHandlers } from "./variables.ts";
 import { registerWebhooks } from "../webhooks.ts";
 
 export function registerAll(twin: GithubTwin): GithubTwin {
   registerWebhooks(twin);
   registerPulls(twin);
+  twin.use(appHandlers).use(checkHandlers).use(deploymentHandlers).use(environmentHandlers);
+  twin.use(secretHandlers).use(variableHandlers).use(packageHandlers);
   return twin.use(repoHandlers).use(issueHandlers).use(pullHandlers);
 }
