@@ -216,6 +216,10 @@ export interface WorkflowRun {
   updatedAt: string;
   runStartedAt: string;
   jobIds: number[];
+  /** The full ref dispatched (refs/heads/main, refs/tags/v1). */
+  ref?: string;
+  /** The workflow's concurrency group, as declared (recorded, not enforced). */
+  concurrency?: string | null;
 }
 
 export interface Job {
@@ -232,6 +236,11 @@ export interface Job {
   /** What the steps wrote to GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, per step id or number. */
   outputs: Record<string, Record<string, string>>;
   summary: string;
+  /** The job's key under `jobs:` (GITHUB_JOB), its `runs-on` labels and Environment. */
+  jobKey?: string;
+  labels?: string[];
+  environment?: string | null;
+  createdAt?: string;
 }
 
 export interface PackageVersion {
@@ -272,6 +281,8 @@ export interface Repo {
   runs: Record<number, WorkflowRun>;
   jobs: Record<number, Job>;
   nextRunNumber: Record<string, number>;
+  /** Workflow file path → its stable workflow id (assigned when first seen). */
+  workflowIds?: Record<string, number>;
   /** container packages published from this repository: package name → versions */
   packages: Record<string, PackageVersion[]>;
 }

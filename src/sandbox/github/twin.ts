@@ -79,6 +79,10 @@ export interface GithubTwinOptions {
   stateDir?: string;
   /** Strict (default): an exchange that fails validation is answered 500 and recorded. */
   strict?: boolean;
+  /** The bundled Action a workflow step `uses:` runs as a child process (default: action/dist/index.js). */
+  actionEntry?: string;
+  /** Extra `uses:` values (besides `./` and `<owner>/devops-agent@<ref>`) that name our Action. */
+  actionUses?: string[];
 }
 
 export class GithubTwin {
@@ -92,12 +96,15 @@ export class GithubTwin {
   readonly #pending = new Set<Promise<unknown>>();
   readonly #stateDir: string | undefined;
   readonly #strict: boolean;
+  /** What the workflow runner needs from the options (routes/actions.ts, runner/). */
+  readonly runnerOptions: Pick<GithubTwinOptions, "actionEntry" | "actionUses">;
   #server: RunningServer | undefined;
 
   constructor(options: GithubTwinOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.#stateDir = options.stateDir;
     this.#strict = options.strict ?? true;
+    this.runnerOptions = { actionEntry: options.actionEntry, actionUses: options.actionUses };
     this.world = this.#stateDir ? loadWorld(this.#stateDir) : emptyWorld();
   }
 

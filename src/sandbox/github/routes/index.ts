@@ -1,5 +1,6 @@
 // Every handler group of the GitHub twin. A new group registers here and nowhere else.
 import type { GithubTwin } from "../twin.ts";
+import { actionExtraRoutes, actionHandlers } from "./actions.ts";
 import { appHandlers } from "./apps.ts";
 import { checkHandlers } from "./checks.ts";
 import { deploymentHandlers } from "./deployments.ts";
@@ -17,5 +18,6 @@ export function registerAll(twin: GithubTwin): GithubTwin {
   registerPulls(twin);
   twin.use(appHandlers).use(checkHandlers).use(deploymentHandlers).use(environmentHandlers);
   twin.use(secretHandlers).use(variableHandlers).use(packageHandlers);
+  twin.use(actionHandlers, actionExtraRoutes(twin));
   return twin.use(repoHandlers).use(issueHandlers).use(pullHandlers);
 }
