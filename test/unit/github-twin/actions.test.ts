@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type TestContext, test } from "node:test";
@@ -51,9 +51,16 @@ function userToken(twin: GithubTwin, login: string): string {
   return found.token;
 }
 
-async function setup(t: TestContext, files: Record<string, string>, clock?: ManualClock) {
-  const actionEntry = await bundleFixtureAction("echo-action");
-  const harness = await startGithubTwin(t, { actionEntry, ...(clock ? { clock } : {}) });
+async function setup(
+  t: TestContext,
+  files: Record<string, string>,
+  options: { clock?: ManualClock; actionEntry?: string } = {},
+) {
+  const actionEntry = options.actionEntry ?? (await bundleFixtureAction("echo-action"));
+  const harness = await startGithubTwin(t, {
+    actionEntry,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
   const gh = harness.asUser("alice");
   const repo = createRepo(harness.twin, {
     owner: "alice",
@@ -273,7 +280,7 @@ test("logs: 302 to a token-less link served without Authorization, expiring afte
   const { gh, o, twin, repo } = await setup(
     t,
     { ".github/workflows/deploy.yml": workflow({ steps: ECHO_STEP }) },
-    clock,
+    { clock },
   );
   await gh.actions.createWorkflowDispatch({
     ...o,
@@ -455,4 +462,34 @@ test("the run token carries the job's permissions only: issues: read cannot comm
     [],
     "revoked at the end of the job",
   );
+});
+
+test("the Action's action.yml input defaults fill what with: leaves out, expressions included", async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), "action-with-metadata-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, "dist"));
+  copyFileSync(await bundleFixtureAction("echo-action"), join(dir, "dist", "index.mjs"));
+  writeFileSync(
+    join(dir, "action.yml"),
+    "name: echo\ninputs:\n  message:\n    default: default for $" +
+      "{{ github.repository }}\n  mode:\n    required: false\nruns:\n  using: node24\n  main: dist/index.mjs\n",
+  );
+  const steps =
+    "      - id: bare\n        uses: acme/devops-agent@v1\n      - id: given\n        uses: acme/devops-agent@v1\n        with:\n          message: given\n";
+  const { gh, o, twin, repo } = await setup(
+    t,
+    { ".github/workflows/deploy.yml": workflow({ steps }) },
+    { actionEntry: join(dir, "dist", "index.mjs") },
+  );
+  await gh.actions.createWorkflowDispatch({
+    ...o,
+    workflow_id: "deploy.yml",
+    ref: "main",
+    inputs: { message: "x" },
+  });
+  await twin.settled();
+  const job = repo.jobs[Object.values(repo.runs)[0]?.jobIds[0] as number];
+  assert.equal(job?.conclusion, "success", job?.log);
+  assert.equal(job?.outputs.bare?.echo, "default for alice/svc");
+  assert.equal(job?.outputs.given?.echo, "given");
 });

@@ -11,8 +11,9 @@ import { newSecretBox } from "../secret-box.ts";
 import { fullName, repository, simpleUser } from "../serialize.ts";
 import type { Environment, Job, Repo, Token, WorkflowRun } from "../state.ts";
 import type { GithubTwin } from "../twin.ts";
+import { actionInputDefaults } from "./action-metadata.ts";
 import { runActionProcess } from "./action-process.ts";
-import { type ExpressionContext, interpolate } from "./expressions.ts";
+import { type ExpressionContext, expressionProblems, interpolate } from "./expressions.ts";
 import { parseFileCommands } from "./file-commands.ts";
 import { JobLog } from "./job-log.ts";
 import { effectivePermissions, mayRequestIdToken, tokenPermissions } from "./token-permissions.ts";
@@ -200,7 +201,16 @@ async function runStep(s: StepRun): Promise<"success" | "failure" | "cancelled">
   const job = context.job;
   const evaluate = (values: Record<string, string>) =>
     Object.fromEntries(Object.entries(values).map(([k, v]) => [k, interpolate(v, s.expression)]));
-  const withValues = evaluate(step.with);
+  const entry = resolve(context.twin.runnerOptions.actionEntry ?? DEFAULT_ACTION_ENTRY);
+  const defaults = existsSync(entry) ? actionInputDefaults(entry) : {};
+  const problems = Object.entries(defaults).flatMap(([k, v]) =>
+    expressionProblems(v, `the Action's default for input '${k}'`),
+  );
+  if (problems.length > 0) {
+    for (const problem of problems) log.error(problem);
+    return "failure";
+  }
+  const withValues = evaluate({ ...defaults, ...step.with });
   const envValues = evaluate(step.env);
   log.line(`##[group]Run ${step.uses}`);
   if (Object.keys(withValues).length > 0) log.line("with:");
@@ -209,7 +219,6 @@ async function runStep(s: StepRun): Promise<"success" | "failure" | "cancelled">
   for (const [k, v] of Object.entries(envValues)) log.line(`  ${k}: ${v}`);
   log.line("##[endgroup]");
 
-  const entry = resolve(context.twin.runnerOptions.actionEntry ?? DEFAULT_ACTION_ENTRY);
   if (!existsSync(entry)) {
     log.error(`The Action's bundle ${entry} does not exist: build it first (npm run build)`);
     return "failure";
