@@ -324,7 +324,7 @@ test("OIDC: the Action's ID token verifies against the twin's JWKS with GitHub's
   assert.equal(late.status, 401, "the request token ends with the job");
 });
 
-test("without id-token: write the Action gets no OIDC endpoint, and the sub names the ref", async (t) => {
+test("without id-token: write the Action gets no OIDC endpoint; without an Environment, repository secrets", async (t) => {
   const workflow = DEPLOY.replace("      id-token: write\n", "").replace(
     "    environment:\n      name: production\n      url: https://svc.example.test\n",
     "",
@@ -342,6 +342,30 @@ test("without id-token: write the Action gets no OIDC endpoint, and the sub name
   assert.equal(seen.env.ACTIONS_ID_TOKEN_REQUEST_URL, undefined);
   assert.equal(seen.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN, undefined);
   assert.equal(seen.apiKey, "repo-level-key", "without an Environment, the repository's secret");
+});
+
+test("OIDC without an Environment: the sub names the ref", async (t) => {
+  const workflow = DEPLOY.replace(
+    "    environment:\n      name: production\n      url: https://svc.example.test\n",
+    "",
+  );
+  const { gh, o, twin, scratch, clock } = await setup(t, { workflow });
+  const oidcFile = join(scratch, "id-token.jwt");
+  await gh.actions.createWorkflowDispatch({
+    ...o,
+    workflow_id: "deploy.yml",
+    ref: "main",
+    inputs: { message: "ref", report: join(scratch, "r.json"), "oidc-file": oidcFile },
+  });
+  await twin.settled();
+  const verify = createActionsOidcVerifier({
+    issuer: oidcIssuerUrl(twin),
+    audience: "https://devops-agent.example",
+    clock,
+  });
+  const claims = await verify(readFileSync(oidcFile, "utf8"));
+  assert.equal(claims.sub, "repo:alice/svc:ref:refs/heads/main");
+  assert.equal(claims.environment, undefined);
 });
 
 const FAILING = (step: string, job = "") => `name: Fails
