@@ -37,8 +37,16 @@ export async function startGithubTwin(
 
 export function assertContractClean(twin: GithubTwin): void {
   const report = twin.contractReport();
-  const lines = report.violations.map((v) => `${v.method} ${v.path} → ${v.status}: ${v.violations.join("; ")}`);
+  const lines = report.violations.map(
+    (v) => `${v.method} ${v.path} → ${v.status}: ${v.violations.join("; ")}`,
+  );
   assert.deepEqual(lines, [], "every exchange must validate against GitHub's description");
+  // Webhook payloads are held to GitHub's webhook description the same way (webhooks.ts): one that failed
+  // validation was not delivered, and fails the test here.
+  const refused = twin.deliveries
+    .filter((d) => d.violations.length > 0)
+    .map((d) => `${d.event}${d.action ? `.${d.action}` : ""} ${d.deliveryId}: ${d.violations.join("; ")}`);
+  assert.deepEqual(refused, [], "every webhook payload must validate against GitHub's webhook description");
 }
 
 /** Canary twins break the contract on purpose; they are counted apart so the suite can show the check bites. */
@@ -47,6 +55,16 @@ export function recordContract(twin: GithubTwin, options: { canary: boolean }): 
   if (!file) return;
   const { validated, total } = twin.contractReport();
   appendFileSync(file, `${JSON.stringify({ twin: "github", canary: options.canary, validated, total })}\n`);
+  // Deliveries are counted as their own line, so the suite prints webhook payloads validated/total apart.
+  if (twin.deliveries.length === 0) return;
+  const deliveries = {
+    validated: twin.deliveries.filter((d) => d.violations.length === 0).length,
+    total: twin.deliveries.length,
+  };
+  appendFileSync(
+    file,
+    `${JSON.stringify({ twin: "github-webhooks", canary: options.canary, ...deliveries })}\n`,
+  );
 }
 
 const quietLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };

@@ -56,6 +56,20 @@ export interface Exchange {
   violations: string[];
 }
 
+/** One webhook delivery the twin attempted (webhooks.ts); `violations` non-empty means it was not sent. */
+export interface Delivery {
+  event: string;
+  action: string | null;
+  deliveryId: string;
+  appId: number;
+  installationId: number;
+  url: string;
+  /** The receiver's status; 0 when it was never sent or the connection failed. */
+  status: number;
+  violations: string[];
+  error?: string;
+}
+
 export interface ContractReport {
   validated: number;
   total: number;
@@ -89,6 +103,8 @@ export class GithubTwin {
   readonly clock: Clock;
   world: WorldState;
   readonly exchanges: Exchange[] = [];
+  /** Webhook deliveries in the order they were attempted (webhooks.ts). */
+  readonly deliveries: Delivery[] = [];
   readonly events = new TwinEvents();
   #extraCount = 0;
   readonly #handlers: HandlerTable = {};
@@ -422,7 +438,7 @@ function forbiddenForIntegration(): GithubError {
   return new GithubError(403, "Resource not accessible by integration");
 }
 
-function installationCovers(installation: WorldState["installations"][number], repo: Repo): boolean {
+export function installationCovers(installation: WorldState["installations"][number], repo: Repo): boolean {
   if (installation.accountLogin.toLowerCase() !== repo.ownerLogin.toLowerCase()) return false;
   return installation.repositorySelection === "all" || installation.repositoryIds.includes(repo.id);
 }

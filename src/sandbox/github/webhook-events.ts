@@ -1,4 +1,4 @@
-// The one list of webhook events and actions the twin delivers. `npm run gen:webhook-spec` cuts GitHub's
+// The one list of webhook events and actions the twin delivers. `node scripts/gen-webhook-spec.ts` cuts GitHub's
 // webhook description down to exactly these; a payload for anything else cannot be validated, so is not sent.
 export const deliveredWebhooks = [
   "installation.created",

@@ -4,8 +4,10 @@
 
 import type { TwinEventMap } from "./events.ts";
 import { commitsBetween, getCommit, getTree } from "./git.ts";
+import { runJson, workflowJson } from "./routes/actions.ts";
 import { commentJson, findIssue, findLabel, issueJson, labelJson } from "./routes/issues.ts";
 import { pullJson } from "./routes/pulls.ts";
+import { workflowId } from "./runner/dispatch.ts";
 import { fullName, nodeId, repository, simpleUser } from "./serialize.ts";
 import type { GitCommit, Installation, Repo } from "./state.ts";
 import type { GithubTwin } from "./twin.ts";
@@ -215,6 +217,23 @@ export function pullRequestPayload(
     number: issue.number,
     pull_request: pullJson(twin, repo, issue),
     ...(event.action === "synchronize" ? { before: event.before, after: event.after } : {}),
+    ...envelope(twin, { installation: options.installation, repo, senderLogin: event.senderLogin }),
+  };
+}
+
+export function workflowRunPayload(
+  twin: GithubTwin,
+  event: TwinEventMap["workflow_run"],
+  options: { installation: Installation; repo: Repo },
+): Payload {
+  const { repo } = options;
+  const run = repo.runs[event.runId];
+  if (!run) throw new Error(`workflow run ${event.runId} not found in ${fullName(repo)}`);
+  const workflow = { id: workflowId(twin, repo, run.workflowPath), path: run.workflowPath, name: run.name };
+  return {
+    action: event.action,
+    workflow: workflowJson(twin, repo, workflow),
+    workflow_run: runJson(twin, repo, run),
     ...envelope(twin, { installation: options.installation, repo, senderLogin: event.senderLogin }),
   };
 }

@@ -16,6 +16,7 @@ import {
   type Payload,
   pullRequestPayload,
   pushPayload,
+  workflowRunPayload,
 } from "./webhook-payloads.ts";
 
 /** GitHub gives up on a receiver after 10 seconds. */
@@ -131,6 +132,11 @@ export function registerWebhooks(twin: GithubTwin): GithubTwin {
     "pull_request",
     (e) => e.repoFullName,
     (e, o) => pullRequestPayload(twin, e, o),
+  );
+  onRepoEvent(
+    "workflow_run",
+    (e) => e.repoFullName,
+    (e, o) => workflowRunPayload(twin, e, o),
   );
   return twin;
 }
