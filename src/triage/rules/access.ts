@@ -63,7 +63,10 @@ export const ACCESS_RULES: readonly Rule[] = [
   {
     id: "ghcr-write-package-in-actions",
     category: "ci-permissions",
-    patterns: [/denied: permission_denied: write_package/],
+    patterns: [
+      /denied: permission_denied: write_package/,
+      /failed to push ghcr\.io\/\S+: unexpected status[^\n]*403 Forbidden/,
+    ],
     requires: [{ pattern: IN_GITHUB_ACTIONS }],
     priority: 70,
     confidence: 0.8,
@@ -71,6 +74,9 @@ export const ACCESS_RULES: readonly Rule[] = [
       "The workflow's token may not push to GHCR: the job lacks `packages: write` or the package is not linked to this repository.",
     fix: "Add `permissions: packages: write` to the job and, for an existing package, grant this repository write access under the package's Manage Actions access.",
     positive: [
+      {
+        text: "GITHUB_TOKEN: ***\nERROR: failed to push ghcr.io/o/app:1.2.0: unexpected status from POST request to https://ghcr.io/v2/o/app/blobs/uploads/: 403 Forbidden",
+      },
       {
         text: "##[group]Run docker/build-push-action@v5\nERROR: failed to push ghcr.io/o/app:latest: denied: permission_denied: write_package",
       },
@@ -100,7 +106,10 @@ export const ACCESS_RULES: readonly Rule[] = [
       /(?:Get|Head|Post|Put|Patch) "?https?:\/\/[^"\s]+\/v2\/[^"\s]*"?: (?:unauthorized|denied|forbidden)/,
       /unauthorized: authentication required/,
       /unauthorized: incorrect username or password/,
+      /unexpected status from (?:POST|PUT|HEAD|GET|PATCH) request to https?:\/\/\S+\/v2\/\S*: (?:401 Unauthorized|403 Forbidden)/,
       /no basic auth credentials/,
+      /Failed to pull image [^\n]*(?:401 Unauthorized|403 Forbidden|: unauthorized|authorization failed)/,
+      /npm (?:ERR!|error) code E401\b/,
       /failed to (?:fetch (?:oauth|anonymous) token|authorize)[^\n]*(?:401 Unauthorized|403 Forbidden)/,
     ],
     priority: 60,
@@ -109,6 +118,13 @@ export const ACCESS_RULES: readonly Rule[] = [
       "The container registry refused the request as unauthenticated: the image is private and no valid login was used.",
     fix: "Log in to the registry before pulling or pushing (`docker login`, docker/login-action) with a token that can read the package, or make the image public.",
     positive: [
+      {
+        text: "ERROR: failed to push registry.example.com/app:1: unexpected status from HEAD request to https://registry.example.com/v2/app/blobs/sha256:abc: 401 Unauthorized",
+      },
+      {
+        text: 'Failed to pull image "ghcr.io/o/app:1": rpc error: code = Unknown desc = failed to resolve reference: 401 Unauthorized',
+      },
+      { text: "npm error code E401" },
       {
         text: 'Error response from daemon: Head "https://ghcr.io/v2/themartz90/jellydash/manifests/latest": unauthorized',
         from: "ghcr-private-package-unauthorized-jellydash",

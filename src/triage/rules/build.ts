@@ -243,7 +243,7 @@ export const BUILD_RULES: readonly Rule[] = [
     id: "shared-library-missing",
     category: "missing-system-library",
     patterns: [
-      /error while loading shared libraries: (?!libc\.musl|ld-musl)[\w.+-]+: cannot open shared object file/,
+      /(?:^|[\s:'"(])(?!libc\.musl|ld-musl|ld-linux)[\w.+-]+\.so(?:\.\d+)*: cannot open shared object file/,
       /Error loading shared library (?!ld-linux|libc\.so|libm\.so|libdl\.so|libpthread\.so|librt\.so)[\w.+-]+: No such file/,
     ],
     priority: 70,
@@ -251,6 +251,7 @@ export const BUILD_RULES: readonly Rule[] = [
     summary: "A shared library the program needs is not installed in the image.",
     fix: "Install the system package that provides the library in the image (e.g. openssl/libssl, libvips, libstdc++), or use a base image that has it.",
     positive: [
+      { text: "ImportError: libGL.so.1: cannot open shared object file: No such file or directory" },
       {
         text: " Error loading shared library libssl.so.1.1: No such file or directory (needed by OMITTED/node_modules/prisma/libquery_engine-linux-musl.so.node)",
         from: "prisma-alpine317-openssl3-libssl11",
@@ -260,6 +261,7 @@ export const BUILD_RULES: readonly Rule[] = [
       },
     ],
     negative: [
+      { text: "error while loading shared libraries: ld-linux-x86-64.so.2: cannot open shared object file" },
       { text: "error while loading shared libraries: libc.musl-x86_64.so.1: cannot open shared object file" },
       { text: "Error loading shared library ld-linux-x86-64.so.2: No such file or directory" },
     ],
@@ -427,12 +429,14 @@ export const BUILD_RULES: readonly Rule[] = [
       /(?:ERR!|error) (?:code )?ERESOLVE/,
       /ERESOLVE (?:unable to resolve|could not resolve)/,
       /Conflicting peer dependency:/,
+      /Could not resolve dependency:/,
     ],
     priority: 65,
     confidence: 0.9,
     summary: "npm could not resolve the dependency tree: peer dependency versions conflict.",
     fix: "Align the conflicting versions in package.json (or add an `overrides` entry); as a stopgap install with `--legacy-peer-deps`, and commit the regenerated lockfile.",
     positive: [
+      { text: "npm ERR! Could not resolve dependency:" },
       { text: "npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE unable to resolve dependency tree" },
       { text: "npm error code ERESOLVE" },
     ],

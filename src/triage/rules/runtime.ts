@@ -95,6 +95,7 @@ export const RUNTIME_RULES: readonly Rule[] = [
       /Cannot allocate memory/,
       /\bENOMEM\b/,
       /The build failed because the process exited too early\. This probably means the system ran out of memory/,
+      /\b[Rr]an out of memory\b/,
       /\bMemoryError\b/,
     ],
     priority: 75,
@@ -102,6 +103,7 @@ export const RUNTIME_RULES: readonly Rule[] = [
     summary: "The process could not allocate memory.",
     fix: "Give the step more memory (larger runner or container limit, or swap), or lower the build's memory use.",
     positive: [
+      { text: "Ran out of memory (used over 512MB) while running your code." },
       { text: 'Exception in thread "main" java.lang.OutOfMemoryError: Java heap space' },
       { text: "fork: Cannot allocate memory" },
     ],
@@ -170,7 +172,7 @@ export const RUNTIME_RULES: readonly Rule[] = [
     id: "permission-denied-generic",
     category: "file-permission",
     patterns: [
-      /\bPermission denied\b(?!\s*\((?:publickey|password|keyboard))/,
+      /\bpermission denied\b(?!\s*\((?:publickey|password|keyboard))/i,
       /\bnpm (?:ERR!|error) code EACCES\b/,
       /(?:chown|chmod)[^:]*: .*Operation not permitted/,
       /attempt to write a readonly database/,
@@ -181,6 +183,7 @@ export const RUNTIME_RULES: readonly Rule[] = [
     summary: "A file or directory operation was refused for lack of permission (owner, mode or mount).",
     fix: "Check which user the process runs as and who owns the path (volume or bind mount); fix ownership with `chown` to the container UID/GID or adjust the mode.",
     positive: [
+      { text: "open /data/app.db: permission denied" },
       { text: "mkdir: cannot create directory '/data/db': Permission denied" },
       { text: "/bin/sh: ./entrypoint.sh: Permission denied" },
       { text: "chown: changing ownership of '/var/lib/postgresql/data': Operation not permitted" },
@@ -335,7 +338,8 @@ export const RUNTIME_RULES: readonly Rule[] = [
       /container [\w.-]+ is unhealthy/,
       /Task failed (?:ELB|container) health checks/,
       /(?:Liveness|Readiness|Startup) probe failed/,
-      /health ?check (?:failed|timed out|timeout)/i,
+      /health ?check\b[^\n]{0,40}?\b(?:failed|failing|timed out|timeout)/i,
+      /failed to become healthy/,
     ],
     priority: 50,
     confidence: 0.7,
@@ -343,6 +347,8 @@ export const RUNTIME_RULES: readonly Rule[] = [
       "The container never passed its health check, so it was marked unhealthy (or dependants were not started).",
     fix: "Run the health check command inside the container to see why it fails: wrong port or path, a tool missing in the image, or a start period shorter than the app's boot time.",
     positive: [
+      { text: "ERROR target failed to become healthy" },
+      { text: "Health check on port 8080 has failed. Your app is not responding properly." },
       { text: "dependency failed to start: container app-db-1 is unhealthy" },
       {
         text: 'Readiness probe failed: Get "http://10.0.0.5:8080/health": dial tcp 10.0.0.5:8080: connect: connection refused',
