@@ -331,7 +331,7 @@ test("pushes and a pull request's life arrive in order: push, opened, push + syn
   const { harness } = await world(t, (probot) => {
     probot.on("push", (context) => {
       got.push(
-        `push ${context.payload.ref} ${context.payload.commits.map((c) => c.added.join(",")).join(";")}`,
+        `push ${context.payload.ref} ${context.payload.commits.map((c) => (c.added ?? []).join(",")).join(";")}`,
       );
     });
     probot.on("pull_request", (context) => {

@@ -112,7 +112,7 @@ export function repository(twin: GithubTwin, repo: Repo): Record<string, unknown
     open_issues_count: openIssues,
     open_issues: openIssues,
     is_template: false,
-    topics: [],
+    topics: repo.topics ?? [],
     has_issues: true,
     has_projects: true,
     has_wiki: true,

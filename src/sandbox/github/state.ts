@@ -285,6 +285,8 @@ export interface Repo {
   workflowIds?: Record<string, number>;
   /** container packages published from this repository: package name → versions */
   packages: Record<string, PackageVersion[]>;
+  /** Repository topics, as set on github.com (none unless seeded). */
+  topics?: string[];
 }
 
 export interface WorldState {

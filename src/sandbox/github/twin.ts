@@ -393,6 +393,11 @@ export class GithubTwin {
     }
   }
 
+  /** The documented path a request is routed and validated as (see #canonicalPath); for replaying recordings. */
+  canonicalPath(method: string, pathname: string): string {
+    return this.#canonicalPath(method.toUpperCase(), pathname);
+  }
+
   /**
    * GitHub still serves a few paths its description no longer lists; real clients and recorded exchanges use
    * them. Each maps onto the documented operation whose contract it is then held to.

@@ -108,6 +108,8 @@ export function issueJson(twin: GithubTwin, repo: Repo, issue: Issue): Record<st
     active_lock_reason: null,
     comments: commentCount(repo, issue),
     closed_at: issue.closedAt,
+    // The twin does not record who closed an issue; null is what GitHub sends for an open one.
+    closed_by: null,
     created_at: issue.createdAt,
     updated_at: issue.updatedAt,
     author_association: authorAssociation(repo, issue.userLogin),

@@ -105,6 +105,32 @@ function commitSummary(ctx: HandlerContext, repo: Repo, sha: string) {
   return gitCommit(ctx, repo, commit);
 }
 
+/**
+ * What `GET /repos/{owner}/{repo}` adds to the shared repository shape, as github.com answers it (checked by
+ * replaying @octokit/fixtures' get-repository): merge settings, the caller's permissions, the organization.
+ */
+function fullRepositoryExtras(ctx: HandlerContext, repo: Repo): Record<string, unknown> {
+  const extras: Record<string, unknown> = {
+    temp_clone_token: "",
+    allow_squash_merge: true,
+    allow_merge_commit: true,
+    allow_rebase_merge: true,
+    allow_auto_merge: false,
+    delete_branch_on_merge: false,
+    allow_update_branch: false,
+    use_squash_pr_title_as_default: false,
+  };
+  if (ctx.identity.kind === "user") {
+    const role = ctx.twin.roleOf(repo, ctx.identity.login);
+    const rank = ["read", "triage", "write", "maintain", "admin"].indexOf(role ?? "");
+    extras.permissions = { admin: rank >= 4, maintain: rank >= 3, push: rank >= 2, triage: rank >= 1, pull: rank >= 0 };
+  }
+  if (ctx.world.users[repo.ownerLogin.toLowerCase()]?.type === "Organization") {
+    extras.organization = simpleUser(ctx.twin, repo.ownerLogin);
+  }
+  return extras;
+}
+
 function branchHead(repo: Repo, branch: string): string {
   const sha = repo.refs[`refs/heads/${branch}`];
   if (!sha) throw new GithubError(404, "Branch not found");
@@ -130,7 +156,10 @@ export function pushEvent(twin: GithubTwin, repo: Repo, ref: string, before: str
 }
 
 export const repoHandlers: HandlerTable = {
-  "repos/get": (ctx) => ({ status: 200, body: repository(ctx.twin, ctx.repo()) }),
+  "repos/get": (ctx) => {
+    const repo = ctx.repo();
+    return { status: 200, body: { ...repository(ctx.twin, repo), ...fullRepositoryExtras(ctx, repo) } };
+  },
 
   "repos/list-branches": (ctx) => {
     const repo = ctx.repo();
