@@ -45,7 +45,8 @@ export interface ScanOptions {
 }
 
 const MAX_LINE_BYTES = 64 * 1024;
-const MAX_CANDIDATES_PER_LINE = 64;
+// Hits keep at most this much of their line: conditions need line numbers, evidence is clipped anyway.
+const MAX_HIT_CHARS = 2048;
 // The scan loop inlines prefilter.rollQuad and prefilter.quadHash: a call per byte costs too much.
 const HASH_SHIFT = 32 - TABLE_BITS;
 
@@ -90,7 +91,9 @@ class Scanner {
   readonly #matcher: LineMatcher;
   readonly #maxHits: number;
   readonly #decoder = new TextDecoder("utf-8");
-  readonly #candidates = new Int32Array(MAX_CANDIDATES_PER_LINE);
+  // Buckets that fired on the current line, each once: `#bucketStamp` holds the line they last fired on.
+  readonly #candidates: Int32Array;
+  readonly #bucketStamp: Int32Array;
   // Signal ids already tested on the current line, stamped with the line number.
   readonly #tested: Int32Array;
   readonly #ring: Ring;
@@ -118,6 +121,8 @@ class Scanner {
       next: 0,
     };
     this.#tested = new Int32Array(options.matcher.signals.length).fill(-1);
+    this.#candidates = new Int32Array(options.matcher.buckets.length + 1);
+    this.#bucketStamp = new Int32Array(options.matcher.buckets.length + 1).fill(-1);
     this.#hits = options.matcher.signals.map(() => ({ lines: [], total: 0 }));
   }
 
@@ -174,11 +179,13 @@ class Scanner {
     const n = buf.length;
     const table = this.#matcher.table;
     const candidates = this.#candidates;
+    const stamps = this.#bucketStamp;
     let lineStart = 0;
     while (lineStart < n) {
       const contentStart = skipTimestamp(buf, lineStart, n);
       let h = 0;
       let count = 0;
+      const stamp = this.#lineNo + 1;
       let j = contentStart;
       for (; j < n; j++) {
         const c = buf[j] as number;
@@ -191,10 +198,17 @@ class Scanner {
         }
         h = ((h << 7) | ((c | 32) & 127)) & 0xfffffff;
         const bucket = table[Math.imul(h, 0x9e3779b1) >>> HASH_SHIFT] as number;
-        if (bucket !== 0 && count < MAX_CANDIDATES_PER_LINE) candidates[count++] = bucket;
+        if (bucket !== 0 && stamps[bucket] !== stamp) {
+          stamps[bucket] = stamp;
+          candidates[count++] = bucket;
+        }
       }
       if (j >= n) {
-        if (n - lineStart <= MAX_LINE_BYTES) return lineStart;
+        if (n - lineStart <= MAX_LINE_BYTES) {
+          // This line is scanned again once its end arrives: forget what it stamped.
+          for (let k = 0; k < count; k++) stamps[candidates[k] as number] = -1;
+          return lineStart;
+        }
         // A line longer than the cap is judged on its first bytes; the rest is skipped up to its newline.
         this.#line(buf, { start: contentStart, end: lineStart + MAX_LINE_BYTES, count });
         this.#skipToNewline = true;
@@ -264,7 +278,12 @@ class Scanner {
     return body;
   }
 
-  #record(id: number, hit: LogLine): void {
+  #record(id: number, found: LogLine): void {
+    // A clipped copy, so a hit on a huge line does not keep the whole line (or its chunk) alive.
+    const hit =
+      found.text.length > MAX_HIT_CHARS
+        ? { ...found, text: Buffer.from(found.text.slice(0, MAX_HIT_CHARS)).toString() }
+        : found;
     const hits = this.#hits[id] as SignalHits;
     hits.total++;
     if (hits.lines.length < this.#maxHits) {

@@ -112,6 +112,12 @@ describe("log reader", () => {
     assert.equal(s.hits[2]?.lines[0]?.line, 2);
   });
 
+  it("still tests a signal that appears late in a line full of other anchors", async () => {
+    const s = await scan(`${"Ignored build scripts: x, ".repeat(500)}exec format error\n`);
+    assert.equal(s.hits[0]?.lines[0]?.line, 1);
+    assert.equal(s.hits[2]?.lines[0]?.line, 1);
+  });
+
   it("keeps the last lines as the tail when there is no error marker", async () => {
     const s = await scan(Array.from({ length: 50 }, (_, i) => `line ${i + 1}`).join("\n"));
     assert.equal(s.firstError, undefined);
