@@ -35,7 +35,14 @@ export interface TwinEventMap {
     runId: number;
     senderLogin: string;
   };
-  workflow_dispatch: { repoFullName: string; workflowPath: string; ref: string; inputs: Record<string, string>; senderLogin: string; runId: number };
+  workflow_dispatch: {
+    repoFullName: string;
+    workflowPath: string;
+    ref: string;
+    inputs: Record<string, string>;
+    senderLogin: string;
+    runId: number;
+  };
 }
 
 export type TwinEventName = keyof TwinEventMap;

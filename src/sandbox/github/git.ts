@@ -19,13 +19,17 @@ export function writeBlob(repo: Repo, content: Buffer | string): string {
 
 export function writeTree(repo: Repo, entries: Record<string, string>): string {
   const sorted = Object.fromEntries(Object.entries(entries).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const sha = createHash("sha1").update(`tree ${JSON.stringify(sorted)}`).digest("hex");
+  const sha = createHash("sha1")
+    .update(`tree ${JSON.stringify(sorted)}`)
+    .digest("hex");
   repo.objects[sha] ??= { type: "tree", sha, entries: sorted };
   return sha;
 }
 
 export function writeCommit(repo: Repo, commit: Omit<GitCommit, "type" | "sha">): string {
-  const sha = createHash("sha1").update(`commit ${JSON.stringify(commit)}`).digest("hex");
+  const sha = createHash("sha1")
+    .update(`commit ${JSON.stringify(commit)}`)
+    .digest("hex");
   repo.objects[sha] ??= { type: "commit", sha, ...commit };
   return sha;
 }

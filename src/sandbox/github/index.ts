@@ -6,5 +6,5 @@ export function createGithubTwin(options: GithubTwinOptions = {}): GithubTwin {
   return registerAll(new GithubTwin(options));
 }
 
-export { GithubTwin } from "./twin.ts";
 export type { GithubTwinOptions } from "./twin.ts";
+export { GithubTwin } from "./twin.ts";

@@ -40,13 +40,20 @@ export function requiredPermission(
   params: Record<string, string> = {},
 ): Requirement {
   if (APP_JWT.includes(operationId)) return "app-jwt";
-  if (operationId === "rate-limit/get" || operationId === "apps/list-repos-accessible-to-installation") return "none";
+  if (operationId === "rate-limit/get" || operationId === "apps/list-repos-accessible-to-installation")
+    return "none";
   const level: PermissionLevel = method === "GET" ? "read" : "write";
-  if (operationId === "repos/get" || operationId === "repos/get-collaborator-permission-level") return ["metadata", "read"];
-  if (/secret|public-key/.test(operationId) && operationId.startsWith("actions/") && !operationId.includes("environment")) {
+  if (operationId === "repos/get" || operationId === "repos/get-collaborator-permission-level")
+    return ["metadata", "read"];
+  if (
+    /secret|public-key/.test(operationId) &&
+    operationId.startsWith("actions/") &&
+    !operationId.includes("environment")
+  ) {
     return ["secrets", level];
   }
-  if (operationId.startsWith("actions/") && operationId.includes("variable")) return ["actions_variables", level];
+  if (operationId.startsWith("actions/") && operationId.includes("variable"))
+    return ["actions_variables", level];
   // Writing a workflow file needs the workflows permission on top of contents.
   if (
     (operationId === "repos/create-or-update-file-contents" || operationId === "repos/delete-file") &&

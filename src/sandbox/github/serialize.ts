@@ -1,6 +1,7 @@
 // Shapes shared by many twin responses: users and repositories, with every key GitHub's description requires.
-import type { GithubTwin } from "./twin.ts";
+
 import type { Repo, User } from "./state.ts";
+import type { GithubTwin } from "./twin.ts";
 
 export function nodeId(kind: string, id: number): string {
   return Buffer.from(`0:${kind}${id}`).toString("base64").replace(/=+$/, "");

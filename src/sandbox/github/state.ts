@@ -230,7 +230,14 @@ export interface Job {
   conclusion: string | null;
   startedAt: string;
   completedAt: string | null;
-  steps: { name: string; number: number; status: string; conclusion: string | null; startedAt: string | null; completedAt: string | null }[];
+  steps: {
+    name: string;
+    number: number;
+    status: string;
+    conclusion: string | null;
+    startedAt: string | null;
+    completedAt: string | null;
+  }[];
   /** The job's log as GitHub serves it: each line prefixed with an ISO timestamp. */
   log: string;
   /** What the steps wrote to GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, per step id or number. */

@@ -11,7 +11,14 @@ import { GithubError, notFound } from "./errors.ts";
 import { TwinEvents } from "./events.ts";
 import type { GithubOperationId } from "./operations.ts";
 import { requiredPermission } from "./permissions.ts";
-import { type PermissionLevel, type Repo, type Role, type Token, type WorldState, emptyWorld } from "./state.ts";
+import {
+  emptyWorld,
+  type PermissionLevel,
+  type Repo,
+  type Role,
+  type Token,
+  type WorldState,
+} from "./state.ts";
 
 export type Identity =
   | { kind: "app"; appId: number }
@@ -193,7 +200,11 @@ export class GithubTwin {
   issueToken(token: Omit<Token, "token" | "expiresAt"> & { prefix: string; ttlMs: number }): Token {
     const { prefix, ttlMs, ...rest } = token;
     const value = `${prefix}_${randomBytes(18).toString("base64url")}`;
-    const saved: Token = { ...rest, token: value, expiresAt: isoSeconds(new Date(this.clock.now().getTime() + ttlMs)) };
+    const saved: Token = {
+      ...rest,
+      token: value,
+      expiresAt: isoSeconds(new Date(this.clock.now().getTime() + ttlMs)),
+    };
     this.world.tokens[value] = saved;
     return saved;
   }
@@ -201,7 +212,9 @@ export class GithubTwin {
   /** The role a user holds on a repository: the owner is admin; public repositories are readable by all. */
   roleOf(repo: Repo, login: string): Role | null {
     if (login.toLowerCase() === repo.ownerLogin.toLowerCase()) return "admin";
-    const role = Object.entries(repo.collaborators).find(([l]) => l.toLowerCase() === login.toLowerCase())?.[1];
+    const role = Object.entries(repo.collaborators).find(
+      ([l]) => l.toLowerCase() === login.toLowerCase(),
+    )?.[1];
     return role ?? (repo.private ? null : "read");
   }
 
@@ -226,13 +239,21 @@ export class GithubTwin {
     };
     this.exchanges.push(exchange);
     if (!matched) {
-      exchange.violations.push(`${req.method} ${req.url.pathname} matches no operation in GitHub's description`);
+      exchange.violations.push(
+        `${req.method} ${req.url.pathname} matches no operation in GitHub's description`,
+      );
       exchange.status = 404;
-      return { status: 404, body: { message: "Not Found", documentation_url: "https://docs.github.com/rest" } };
+      return {
+        status: 404,
+        body: { message: "Not Found", documentation_url: "https://docs.github.com/rest" },
+      };
     }
     if (req.jsonError) {
       exchange.status = 400;
-      return { status: 400, body: { message: "Problems parsing JSON", documentation_url: "https://docs.github.com/rest" } };
+      return {
+        status: 400,
+        body: { message: "Problems parsing JSON", documentation_url: "https://docs.github.com/rest" },
+      };
     }
     const requestProblems = contract.validateRequest(matched.operationId, {
       params: matched.params,
@@ -249,15 +270,26 @@ export class GithubTwin {
     } else {
       response = await this.#dispatch(req, matched.operationId as GithubOperationId, matched.params);
     }
-    const contentType = response.headers?.["content-type"] ?? (response.body === undefined || Buffer.isBuffer(response.body) || typeof response.body === "string" ? undefined : "application/json");
-    const responseProblems = contract.validateResponse(matched.operationId, response.status, response.body, contentType);
+    const contentType =
+      response.headers?.["content-type"] ??
+      (response.body === undefined || Buffer.isBuffer(response.body) || typeof response.body === "string"
+        ? undefined
+        : "application/json");
+    const responseProblems = contract.validateResponse(
+      matched.operationId,
+      response.status,
+      response.body,
+      contentType,
+    );
     exchange.status = response.status;
     if (responseProblems.length > 0) {
       exchange.violations.push(...responseProblems.map((p) => `response: ${p}`));
       if (this.#strict) {
         response = {
           status: 500,
-          body: { message: `twin contract violation in ${matched.operationId}: ${responseProblems.join("; ")}` },
+          body: {
+            message: `twin contract violation in ${matched.operationId}: ${responseProblems.join("; ")}`,
+          },
         };
       }
     }
@@ -265,7 +297,11 @@ export class GithubTwin {
     return { ...response, headers: { ...this.#standardHeaders(), ...response.headers } };
   }
 
-  async #dispatch(req: TwinRequest, operationId: GithubOperationId, params: Record<string, string>): Promise<TwinResponse> {
+  async #dispatch(
+    req: TwinRequest,
+    operationId: GithubOperationId,
+    params: Record<string, string>,
+  ): Promise<TwinResponse> {
     const handler = this.#handlers[operationId];
     if (!handler) {
       return errorResponse(new GithubError(501, `the twin does not implement ${operationId} yet`));
@@ -320,7 +356,8 @@ export class GithubTwin {
     }
     if (token.kind === "user" && token.login) return { kind: "user", login: token.login };
     if (token.kind === "run" && token.runId !== undefined) return { kind: "run", token, runId: token.runId };
-    const installation = token.installationId !== undefined ? this.world.installations[token.installationId] : undefined;
+    const installation =
+      token.installationId !== undefined ? this.world.installations[token.installationId] : undefined;
     if (!installation) throw new GithubError(401, "Bad credentials");
     return { kind: "installation", token, installationId: installation.id, appId: installation.appId };
   }
@@ -340,7 +377,10 @@ export class GithubTwin {
       const { payload } = await jwtVerify(jwt, key, { clockTolerance: 60, currentDate: this.clock.now() });
       if ((payload.exp ?? 0) - (payload.iat ?? 0) > 660) throw new Error("expiry too far");
     } catch {
-      throw new GithubError(401, "'Expiration time' claim ('exp') is too far in the future or the signature is invalid");
+      throw new GithubError(
+        401,
+        "'Expiration time' claim ('exp') is too far in the future or the signature is invalid",
+      );
     }
     return { kind: "app", appId: app.id };
   }
@@ -351,10 +391,16 @@ export class GithubTwin {
       throw new GithubError(401, "A JSON web token could not be decoded");
     }
     if (needs !== "app-jwt" && identity.kind === "app") throw forbiddenForApp();
-    if (identity.kind === "anonymous" && needs !== "none") throw new GithubError(401, "Requires authentication");
+    if (identity.kind === "anonymous" && needs !== "none")
+      throw new GithubError(401, "Requires authentication");
   }
 
-  #authorizeRepo(identity: Identity, params: Record<string, string>, operationId: GithubOperationId, method: string): Repo {
+  #authorizeRepo(
+    identity: Identity,
+    params: Record<string, string>,
+    operationId: GithubOperationId,
+    method: string,
+  ): Repo {
     const repo = this.repoByName(`${params.owner}/${params.repo}`);
     if (!repo) throw notFound();
     const needs = requiredPermission(operationId, method, params);
@@ -374,7 +420,10 @@ export class GithubTwin {
         const role = this.roleOf(repo, identity.login);
         if (!role) throw notFound();
         if (!roleAllows(role, permission, level) && !READER_WRITES.includes(operationId)) {
-          throw new GithubError(role === "read" && level !== "read" ? 404 : 403, role === "read" ? "Not Found" : "Must have admin rights to Repository.");
+          throw new GithubError(
+            role === "read" && level !== "read" ? 404 : 403,
+            role === "read" ? "Not Found" : "Must have admin rights to Repository.",
+          );
         }
         return repo;
       }
@@ -412,7 +461,8 @@ export class GithubTwin {
     }
     // GET …/git/refs[/prefix] lists refs like …/git/matching-refs/{prefix}.
     const refs = /^(\/repos\/[^/]+\/[^/]+)\/git\/refs(?:\/(.*))?$/.exec(path);
-    if (refs && method === "GET") path = `${refs[1]}/git/matching-refs/${(refs[2] ?? "").replace(/\/+$/, "")}`;
+    if (refs && method === "GET")
+      path = `${refs[1]}/git/matching-refs/${(refs[2] ?? "").replace(/\/+$/, "")}`;
     // The root directory's contents: Octokit sends …/contents with an empty {path}.
     if (/^\/repos\/[^/]+\/[^/]+\/contents$/.test(path)) path = `${path}/`;
     return path;
@@ -433,10 +483,18 @@ export class GithubTwin {
 }
 
 /** Writes anyone who can read may make (open an issue, comment); handlers check ownership and labels. */
-const READER_WRITES: GithubOperationId[] = ["issues/create", "issues/create-comment", "issues/update-comment", "issues/delete-comment"];
+const READER_WRITES: GithubOperationId[] = [
+  "issues/create",
+  "issues/create-comment",
+  "issues/update-comment",
+  "issues/delete-comment",
+];
 
 function forbiddenForApp(): GithubError {
-  return new GithubError(403, "A JSON web token can only be used for /app endpoints; use an installation token.");
+  return new GithubError(
+    403,
+    "A JSON web token can only be used for /app endpoints; use an installation token.",
+  );
 }
 
 function forbiddenForIntegration(): GithubError {
@@ -480,6 +538,8 @@ function loadWorld(dir: string): WorldState {
     return JSON.parse(readFileSync(join(dir, "github.json"), "utf8")) as WorldState;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return emptyWorld();
-    throw new Error(`cannot read the twin's state in ${join(dir, "github.json")}: ${(error as Error).message}`);
+    throw new Error(
+      `cannot read the twin's state in ${join(dir, "github.json")}: ${(error as Error).message}`,
+    );
   }
 }

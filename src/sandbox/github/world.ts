@@ -18,7 +18,12 @@ export function addUser(
     email: `${options.login}@users.noreply.github.com`,
   };
   twin.world.users[key] = user;
-  const token = twin.issueToken({ kind: "user", login: user.login, prefix: "ghp", ttlMs: 365 * 24 * 3600_000 });
+  const token = twin.issueToken({
+    kind: "user",
+    login: user.login,
+    prefix: "ghp",
+    ttlMs: 365 * 24 * 3600_000,
+  });
   return { user, token: token.token };
 }
 
@@ -146,13 +151,25 @@ export function createRepo(
 
 export function signature(twin: GithubTwin, login: string): Signature {
   const user = twin.world.users[login.toLowerCase()];
-  return { name: user?.name ?? login, email: user?.email ?? `${login}@users.noreply.github.com`, date: twin.now(), login };
+  return {
+    name: user?.name ?? login,
+    email: user?.email ?? `${login}@users.noreply.github.com`,
+    date: twin.now(),
+    login,
+  };
 }
 
 /** A push by a person (as `git push` would do it): commits files on a branch and emits `push`. */
 export function pushFiles(
   twin: GithubTwin,
-  options: { repo: string; branch: string; files: Record<string, string | Buffer | null>; message: string; login: string; from?: string },
+  options: {
+    repo: string;
+    branch: string;
+    files: Record<string, string | Buffer | null>;
+    message: string;
+    login: string;
+    from?: string;
+  },
 ): { before: string | null; after: string } {
   const repo = twin.repoByName(options.repo);
   if (!repo) throw new Error(`no repository ${options.repo}`);

@@ -57,14 +57,34 @@ test("refs: creating an existing ref is 422; update must fast-forward unless for
   await gh.git.createRef({ owner: "alice", repo: "svc", ref: "refs/devops-agent/approvals/1", sha: main });
   await assert.rejects(
     gh.git.createRef({ owner: "alice", repo: "svc", ref: "refs/devops-agent/approvals/1", sha: main }),
-    (error: { status: number; message: string }) => error.status === 422 && /already exists/.test(error.message),
+    (error: { status: number; message: string }) =>
+      error.status === 422 && /already exists/.test(error.message),
   );
-  const tree = await gh.git.createTree({ owner: "alice", repo: "svc", tree: [{ path: "x", mode: "100644", type: "blob", content: "x" }] });
-  const orphan = await gh.git.createCommit({ owner: "alice", repo: "svc", message: "orphan", tree: tree.data.sha, parents: [] });
-  await assert.rejects(gh.git.updateRef({ owner: "alice", repo: "svc", ref: "heads/main", sha: orphan.data.sha }), {
-    status: 422,
+  const tree = await gh.git.createTree({
+    owner: "alice",
+    repo: "svc",
+    tree: [{ path: "x", mode: "100644", type: "blob", content: "x" }],
   });
-  await gh.git.updateRef({ owner: "alice", repo: "svc", ref: "heads/main", sha: orphan.data.sha, force: true });
+  const orphan = await gh.git.createCommit({
+    owner: "alice",
+    repo: "svc",
+    message: "orphan",
+    tree: tree.data.sha,
+    parents: [],
+  });
+  await assert.rejects(
+    gh.git.updateRef({ owner: "alice", repo: "svc", ref: "heads/main", sha: orphan.data.sha }),
+    {
+      status: 422,
+    },
+  );
+  await gh.git.updateRef({
+    owner: "alice",
+    repo: "svc",
+    ref: "heads/main",
+    sha: orphan.data.sha,
+    force: true,
+  });
   const refs = await gh.git.listMatchingRefs({ owner: "alice", repo: "svc", ref: "devops-agent/" });
   assert.deepEqual(
     refs.data.map((r) => r.ref),
@@ -78,10 +98,24 @@ test("collaborator permission reports the role in user.permissions", async (t) =
   asUser("wendy");
   asUser("mallory");
   createRepo(twin, { owner: "owner", name: "svc", collaborators: { wendy: "write" } });
-  const wendy = await gh.repos.getCollaboratorPermissionLevel({ owner: "owner", repo: "svc", username: "wendy" });
+  const wendy = await gh.repos.getCollaboratorPermissionLevel({
+    owner: "owner",
+    repo: "svc",
+    username: "wendy",
+  });
   assert.equal(wendy.data.role_name, "write");
-  assert.deepEqual(wendy.data.user?.permissions, { pull: true, triage: true, push: true, maintain: false, admin: false });
-  const mallory = await gh.repos.getCollaboratorPermissionLevel({ owner: "owner", repo: "svc", username: "mallory" });
+  assert.deepEqual(wendy.data.user?.permissions, {
+    pull: true,
+    triage: true,
+    push: true,
+    maintain: false,
+    admin: false,
+  });
+  const mallory = await gh.repos.getCollaboratorPermissionLevel({
+    owner: "owner",
+    repo: "svc",
+    username: "mallory",
+  });
   assert.equal(mallory.data.permission, "none");
 });
 

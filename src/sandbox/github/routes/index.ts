@@ -1,5 +1,6 @@
 // Every handler group of the GitHub twin. A new group registers here and nowhere else.
 import type { GithubTwin } from "../twin.ts";
+import { registerWebhooks } from "../webhooks.ts";
 import { actionExtraRoutes, actionHandlers } from "./actions.ts";
 import { appHandlers } from "./apps.ts";
 import { checkHandlers } from "./checks.ts";
@@ -11,7 +12,6 @@ import { pullHandlers, registerPulls } from "./pulls.ts";
 import { repoHandlers } from "./repos.ts";
 import { secretHandlers } from "./secrets.ts";
 import { variableHandlers } from "./variables.ts";
-import { registerWebhooks } from "../webhooks.ts";
 
 export function registerAll(twin: GithubTwin): GithubTwin {
   registerWebhooks(twin);

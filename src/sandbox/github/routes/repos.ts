@@ -123,7 +123,13 @@ function fullRepositoryExtras(ctx: HandlerContext, repo: Repo): Record<string, u
   if (ctx.identity.kind === "user") {
     const role = ctx.twin.roleOf(repo, ctx.identity.login);
     const rank = ["read", "triage", "write", "maintain", "admin"].indexOf(role ?? "");
-    extras.permissions = { admin: rank >= 4, maintain: rank >= 3, push: rank >= 2, triage: rank >= 1, pull: rank >= 0 };
+    extras.permissions = {
+      admin: rank >= 4,
+      maintain: rank >= 3,
+      push: rank >= 2,
+      triage: rank >= 1,
+      pull: rank >= 0,
+    };
   }
   if (ctx.world.users[repo.ownerLogin.toLowerCase()]?.type === "Organization") {
     extras.organization = simpleUser(ctx.twin, repo.ownerLogin);
@@ -150,7 +156,14 @@ function decodeContent(value: unknown): Buffer {
   return Buffer.from(value, "base64");
 }
 
-export function pushEvent(twin: GithubTwin, repo: Repo, ref: string, before: string | null, after: string, login: string) {
+export function pushEvent(
+  twin: GithubTwin,
+  repo: Repo,
+  ref: string,
+  before: string | null,
+  after: string,
+  login: string,
+) {
   repo.pushedAt = twin.now();
   twin.events.emit("push", { repoFullName: fullName(repo), ref, before, after, pusherLogin: login });
 }
@@ -190,7 +203,10 @@ export const repoHandlers: HandlerTable = {
         commit: restCommit(ctx, repo, getCommit(repo, sha) as GitCommit),
         _links: { html: `${web(ctx, repo)}/tree/${name}`, self: `${api(ctx, repo)}/branches/${name}` },
         protected: isProtected,
-        protection: { enabled: isProtected, required_status_checks: { enforcement_level: "off", contexts: [], checks: [] } },
+        protection: {
+          enabled: isProtected,
+          required_status_checks: { enforcement_level: "off", contexts: [], checks: [] },
+        },
         protection_url: `${api(ctx, repo)}/branches/${name}/protection`,
       },
     };
@@ -207,7 +223,10 @@ export const repoHandlers: HandlerTable = {
         return filesAt(repo, c.sha)[path] !== (parent ? filesAt(repo, parent)[path] : undefined);
       });
     }
-    const { page, headers } = paginate(ctx, commits.map((c) => restCommit(ctx, repo, c)));
+    const { page, headers } = paginate(
+      ctx,
+      commits.map((c) => restCommit(ctx, repo, c)),
+    );
     return { status: 200, body: page, headers };
   },
 
@@ -291,7 +310,8 @@ export const repoHandlers: HandlerTable = {
     const head = branchHead(repo, branch);
     const existing = filesAt(repo, head)[path];
     if (!existing) throw notFound();
-    if (ctx.body.sha !== existing) throw new GithubError(409, `${path} does not match ${String(ctx.body.sha)}`);
+    if (ctx.body.sha !== existing)
+      throw new GithubError(409, `${path} does not match ${String(ctx.body.sha)}`);
     return writeFileCommit(ctx, repo, { branch, path, content: null, created: false });
   },
 
@@ -324,7 +344,11 @@ export const repoHandlers: HandlerTable = {
     if (!getCommit(repo, sha)) throw new GithubError(422, "Object does not exist");
     repo.refs[ref] = sha;
     if (ref.startsWith("refs/heads/")) pushEvent(ctx.twin, repo, ref, null, sha, ctx.actorLogin);
-    return { status: 201, body: gitRef(ctx, repo, ref, sha), headers: { location: `${api(ctx, repo)}/git/${ref}` } };
+    return {
+      status: 201,
+      body: gitRef(ctx, repo, ref, sha),
+      headers: { location: `${api(ctx, repo)}/git/${ref}` },
+    };
   },
 
   "git/update-ref": (ctx) => {
@@ -337,7 +361,8 @@ export const repoHandlers: HandlerTable = {
     const fastForward = commitsBetween(repo, { head: sha }).some((c) => c.sha === current);
     if (!fastForward && ctx.body.force !== true) throw new GithubError(422, "Update is not a fast forward");
     repo.refs[ref] = sha;
-    if (ref.startsWith("refs/heads/") && sha !== current) pushEvent(ctx.twin, repo, ref, current, sha, ctx.actorLogin);
+    if (ref.startsWith("refs/heads/") && sha !== current)
+      pushEvent(ctx.twin, repo, ref, current, sha, ctx.actorLogin);
     return { status: 200, body: gitRef(ctx, repo, ref, sha) };
   },
 
@@ -361,11 +386,18 @@ export const repoHandlers: HandlerTable = {
     const tree = String(ctx.body.tree ?? "");
     if (!getTree(repo, tree)) throw new GithubError(422, "Tree SHA does not exist");
     const parents = (ctx.body.parents as string[] | undefined) ?? [];
-    for (const parent of parents) if (!getCommit(repo, parent)) throw new GithubError(422, "Parent SHA does not exist");
+    for (const parent of parents)
+      if (!getCommit(repo, parent)) throw new GithubError(422, "Parent SHA does not exist");
     const who = signature(ctx.twin, ctx.actorLogin);
     const given = ctx.body.author as { name: string; email: string; date?: string } | undefined;
     const author = given ? { name: given.name, email: given.email, date: given.date ?? ctx.now() } : who;
-    const sha = writeCommit(repo, { tree, parents, message: String(ctx.body.message ?? ""), author, committer: who });
+    const sha = writeCommit(repo, {
+      tree,
+      parents,
+      message: String(ctx.body.message ?? ""),
+      author,
+      committer: who,
+    });
     return { status: 201, body: gitCommit(ctx, repo, getCommit(repo, sha) as GitCommit) };
   },
 
@@ -387,7 +419,11 @@ export const repoHandlers: HandlerTable = {
         url: `${api(ctx, repo)}/git/blobs/${sha}`,
       }));
     if (!recursive) {
-      const dirs = new Set(Object.keys(tree.entries).filter((p) => p.includes("/")).map((p) => p.split("/")[0] as string));
+      const dirs = new Set(
+        Object.keys(tree.entries)
+          .filter((p) => p.includes("/"))
+          .map((p) => p.split("/")[0] as string),
+      );
       for (const dir of dirs) {
         const sub = Object.fromEntries(
           Object.entries(tree.entries)
@@ -395,19 +431,32 @@ export const repoHandlers: HandlerTable = {
             .map(([p, s]) => [p.slice(dir.length + 1), s]),
         );
         const sha = writeTree(repo, sub);
-        entries.push({ path: dir, mode: "040000", type: "tree", sha, size: 0, url: `${api(ctx, repo)}/git/trees/${sha}` });
+        entries.push({
+          path: dir,
+          mode: "040000",
+          type: "tree",
+          sha,
+          size: 0,
+          url: `${api(ctx, repo)}/git/trees/${sha}`,
+        });
       }
     }
     return {
       status: 200,
-      body: { sha: tree.sha, url: `${api(ctx, repo)}/git/trees/${tree.sha}`, tree: entries, truncated: false },
+      body: {
+        sha: tree.sha,
+        url: `${api(ctx, repo)}/git/trees/${tree.sha}`,
+        tree: entries,
+        truncated: false,
+      },
     };
   },
 
   "git/create-tree": (ctx) => {
     const repo = ctx.repo();
     const base = typeof ctx.body.base_tree === "string" ? getTree(repo, ctx.body.base_tree) : undefined;
-    if (typeof ctx.body.base_tree === "string" && !base) throw new GithubError(422, "base_tree is not a valid tree");
+    if (typeof ctx.body.base_tree === "string" && !base)
+      throw new GithubError(422, "base_tree is not a valid tree");
     const entries: Record<string, string> = { ...base?.entries };
     for (const item of (ctx.body.tree as { path: string; sha?: string | null; content?: string }[]) ?? []) {
       if (item.content !== undefined) entries[item.path] = writeBlob(repo, item.content);
@@ -471,7 +520,13 @@ export const repoHandlers: HandlerTable = {
         : Object.entries(repo.collaborators).find(([l]) => l.toLowerCase() === login.toLowerCase())?.[1];
     const role = explicit ?? (repo.private ? null : "read");
     // `permission` is the legacy four-level name; `role_name` and `user.permissions` carry the real role.
-    const legacy = !role ? "none" : role === "admin" ? "admin" : role === "maintain" || role === "write" ? "write" : "read";
+    const legacy = !role
+      ? "none"
+      : role === "admin"
+        ? "admin"
+        : role === "maintain" || role === "write"
+          ? "write"
+          : "read";
     const rank = ["read", "triage", "write", "maintain", "admin"].indexOf(role ?? "none");
     return {
       status: 200,
@@ -480,7 +535,13 @@ export const repoHandlers: HandlerTable = {
         role_name: role ?? "none",
         user: {
           ...simpleUser(ctx.twin, user.login),
-          permissions: { pull: rank >= 0, triage: rank >= 1, push: rank >= 2, maintain: rank >= 3, admin: rank >= 4 },
+          permissions: {
+            pull: rank >= 0,
+            triage: rank >= 1,
+            push: rank >= 2,
+            maintain: rank >= 3,
+            admin: rank >= 4,
+          },
           role_name: role ?? "none",
         },
       },
