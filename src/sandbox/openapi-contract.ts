@@ -172,6 +172,15 @@ export class OpenApiContract {
         ? []
         : [`status ${status} of ${operationId} documents no body, but one was sent`];
     }
+    const custom = /^application\/vnd\.github(?:\.v3)?\.(\w+)/.exec(contentType ?? "")?.[1];
+    if (custom && custom !== "object" && !content[`application/vnd.github.${custom}`]) {
+      // GitHub's custom media types (raw, html) are documented in the operation's prose, not as content
+      // entries; such a body is the file itself, so only the status and the documented media type are checked.
+      const documented = new RegExp(`application/vnd\\.github\\.${custom}\\+json`).test(
+        String(route.operation.description ?? ""),
+      );
+      return documented ? [] : [`${operationId} does not document the custom media type ${contentType}`];
+    }
     const json = content["application/json"] as JsonObject | undefined;
     if (!json) {
       // A non-JSON documented body (e.g. a redirect or a binary): we check only that the content type is one listed.

@@ -42,6 +42,8 @@ export interface HandlerContext {
   /** The repository named by {owner}/{repo}, resolved and visibility-checked. */
   repo: () => Repo;
   now: () => string;
+  /** The request's Accept header (GitHub's custom media types change some answers). */
+  accept: string;
 }
 
 export type Handler = (ctx: HandlerContext) => TwinResponse | Promise<TwinResponse>;
@@ -320,6 +322,7 @@ export class GithubTwin {
         actorLogin: this.actorLogin(identity),
         repo: () => this.#authorizeRepo(identity, params, operationId, req.method),
         now: () => this.now(),
+        accept: String(req.headers.accept ?? ""),
       };
       if (!("owner" in params && "repo" in params)) this.#authorizeGlobal(identity, operationId);
       return await handler(ctx);

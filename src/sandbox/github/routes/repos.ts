@@ -261,6 +261,16 @@ export const repoHandlers: HandlerTable = {
     const sha = resolveOr404(repo, ref);
     const path = (ctx.params.path ?? "").replace(/^\/+|\/+$/g, "");
     const blobSha = filesAt(repo, sha)[path];
+    const raw = /^application\/vnd\.github(\.v3)?\.raw/.exec(ctx.accept);
+    if (blobSha && raw) {
+      // The raw media type answers with the file's bytes, labelled with the media type asked for.
+      const blob = getBlob(repo, blobSha);
+      return {
+        status: 200,
+        body: Buffer.from(blob?.content ?? "", "base64"),
+        headers: { "content-type": `application/vnd.github${raw[1] ?? ""}.raw; charset=utf-8` },
+      };
+    }
     if (blobSha) return { status: 200, body: contentFile(ctx, repo, { path, sha: blobSha }, ref) };
     const entries = listDirectory(repo, sha, path);
     if (!entries) throw notFound();
