@@ -19,7 +19,11 @@ export const APPROVAL_REF_PREFIX = "refs/devops-agent/approvals/";
 /** One ref per plan hash: the first approval of a plan dispatches; a racing second finds it taken. */
 export const DISPATCH_REF_PREFIX = "refs/devops-agent/dispatched/";
 
-/** Our Action, pinned by commit in the workflows we generate (a tag can move; a SHA cannot). */
+/**
+ * Our Action, pinned by commit in the workflows we generate (a tag can move; a SHA cannot). The pin is the
+ * commit of the release the App was built from, set with DEVOPS_AGENT_ACTION_PIN at release; before the first
+ * release there is none, so the default is all zeros, which GitHub would refuse and the sandbox's runner accepts.
+ */
 export const ACTION_REPOSITORY = "devops-agent/devops-agent";
-export const ACTION_PIN = "3f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39";
+export const ACTION_PIN = process.env.DEVOPS_AGENT_ACTION_PIN ?? "0".repeat(40);
 export const DEFAULT_ENVIRONMENT = "production";
