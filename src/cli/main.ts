@@ -26,14 +26,10 @@ async function loadCommands(): Promise<Command[]> {
   // Imported lazily so `devops-agent triage` does not pay for loading the sandbox, and the reverse.
   const { startCommand } = await import("./start.ts");
   const { triageCliCommand } = await import("./triage.ts");
+  const { demoCommand } = await import("./demo.ts");
   return [
     startCommand,
-    notYet(
-      "demo",
-      "issue #3",
-      "Play the deploy story on the sandbox and print what happened",
-      "Usage: devops-agent demo [--json]\n\nPlays install → onboarding → /devops deploy → /approve on the built-in sandbox.",
-    ),
+    demoCommand,
     notYet(
       "doctor",
       "issue #4",

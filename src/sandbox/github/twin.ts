@@ -63,6 +63,8 @@ export interface Exchange {
   path: string;
   status: number;
   violations: string[];
+  /** Who called: a user login, `<app>[bot]` for an installation token, `app:<id>` for an App JWT. */
+  caller?: string;
 }
 
 /** One webhook delivery the twin attempted (webhooks.ts); `violations` non-empty means it was not sent. */
@@ -270,7 +272,7 @@ export class GithubTwin {
       exchange.violations.push(...requestProblems.map((p) => `request: ${p}`));
       response = errorResponse(new GithubError(422, `Invalid request.\n\n${requestProblems.join("\n")}`));
     } else {
-      response = await this.#dispatch(req, matched.operationId as GithubOperationId, matched.params);
+      response = await this.#dispatch(req, matched.operationId as GithubOperationId, matched.params, exchange);
     }
     const contentType =
       response.headers?.["content-type"] ??
@@ -303,6 +305,7 @@ export class GithubTwin {
     req: TwinRequest,
     operationId: GithubOperationId,
     params: Record<string, string>,
+    exchange: Exchange,
   ): Promise<TwinResponse> {
     const handler = this.#handlers[operationId];
     if (!handler) {
@@ -310,6 +313,7 @@ export class GithubTwin {
     }
     try {
       const identity = await this.#authenticate(req.headers.authorization);
+      exchange.caller = identity.kind === "app" ? `app:${identity.appId}` : this.actorLogin(identity);
       const ctx: HandlerContext = {
         twin: this,
         world: this.world,
