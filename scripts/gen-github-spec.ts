@@ -3,9 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { githubOperations } from "../src/sandbox/github/operations.ts";
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+import { type Json, type JsonObject, referencedComponents } from "./lib/openapi-subset.ts";
 
 const require = createRequire(import.meta.url);
 const sourcePath = require.resolve("@octokit/openapi/generated/api.github.com.json");
@@ -25,30 +23,8 @@ for (const [path, item] of Object.entries(full.paths as JsonObject)) {
 }
 if (wanted.size > 0) throw new Error(`operations not in @octokit/openapi: ${[...wanted].join(", ")}`);
 
-// Collect referenced components transitively.
-const components: Record<string, JsonObject> = {};
-const pending: Json[] = [paths];
-while (pending.length > 0) {
-  const node = pending.pop();
-  if (node === null || typeof node !== "object") continue;
-  if (Array.isArray(node)) {
-    pending.push(...node);
-    continue;
-  }
-  const ref = node.$ref;
-  if (typeof ref === "string") {
-    const [, , kind, name] = ref.split("/");
-    if (!kind || !name) throw new Error(`unexpected $ref ${ref}`);
-    components[kind] ??= {};
-    if (!(name in components[kind])) {
-      const target = ((full.components as JsonObject)[kind] as JsonObject)[name];
-      if (target === undefined) throw new Error(`dangling $ref ${ref}`);
-      components[kind][name] = stripOctokitKeys(target);
-      pending.push(components[kind][name]);
-    }
-  }
-  pending.push(...Object.values(node));
-}
+// Every component those operations reference, transitively, without the x-octokit keys.
+const components = referencedComponents(paths, full.components as JsonObject, stripOctokitKeys);
 
 const subset = {
   openapi: full.openapi,

@@ -4,9 +4,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { deliveredWebhooks } from "../src/sandbox/github/webhook-events.ts";
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
+import { type JsonObject, referencedComponents } from "./lib/openapi-subset.ts";
 
 const require = createRequire(import.meta.url);
 const sourcePath = require.resolve("@octokit/openapi-webhooks/generated/api.github.com.json");
@@ -27,29 +25,7 @@ for (const [name, item] of Object.entries(full.webhooks as JsonObject)) {
 }
 if (wanted.size > 0) throw new Error(`webhooks not in @octokit/openapi-webhooks: ${[...wanted].join(", ")}`);
 
-const components: Record<string, JsonObject> = {};
-const pending: Json[] = [webhooks];
-while (pending.length > 0) {
-  const node = pending.pop();
-  if (node === null || typeof node !== "object") continue;
-  if (Array.isArray(node)) {
-    pending.push(...node);
-    continue;
-  }
-  const ref = node.$ref;
-  if (typeof ref === "string") {
-    const [, , kind, name] = ref.split("/");
-    if (!kind || !name) throw new Error(`unexpected $ref ${ref}`);
-    components[kind] ??= {};
-    if (!(name in components[kind])) {
-      const target = ((full.components as JsonObject)[kind] as JsonObject)[name];
-      if (target === undefined) throw new Error(`dangling $ref ${ref}`);
-      components[kind][name] = target;
-      pending.push(target);
-    }
-  }
-  pending.push(...Object.values(node));
-}
+const components = referencedComponents(webhooks, full.components as JsonObject);
 
 const subset = {
   openapi: full.openapi,

@@ -96,7 +96,7 @@ export const deploymentHandlers: HandlerTable = {
     if (contextsFailing(ctx, repo, sha)) return { status: 409 };
     // `auto_merge` (merging the default branch into a ref behind it) is accepted but not performed.
     const environment = typeof ctx.body.environment === "string" ? ctx.body.environment : "production";
-    ensureEnvironment(ctx, repo, environment);
+    ensureEnvironment(ctx.twin, repo, environment);
     const now = ctx.now();
     const appId = callerAppId(ctx);
     const deployment: Deployment = {
@@ -147,7 +147,7 @@ export const deploymentHandlers: HandlerTable = {
     const now = ctx.now();
     if (typeof ctx.body.environment === "string" && ctx.body.environment !== deployment.environment) {
       deployment.environment = ctx.body.environment;
-      ensureEnvironment(ctx, repo, deployment.environment);
+      ensureEnvironment(ctx.twin, repo, deployment.environment);
     }
     const status: DeploymentStatus = {
       id: ctx.twin.nextId(),

@@ -5,7 +5,7 @@ import { paginate } from "../paginate.ts";
 import { newSecretBox } from "../secret-box.ts";
 import { fullName, nodeId } from "../serialize.ts";
 import type { Environment, Repo } from "../state.ts";
-import type { HandlerContext, HandlerTable } from "../twin.ts";
+import type { GithubTwin, HandlerContext, HandlerTable } from "../twin.ts";
 
 /** Environment names are case-insensitive; the map is keyed by the lower-cased name. */
 export function findEnvironment(repo: Repo, name: string): Environment | undefined {
@@ -20,12 +20,12 @@ export function environmentOr404(repo: Repo, name: string): Environment {
 }
 
 /** Creates the environment when missing (GitHub does so for a deployment to a new environment name). */
-export function ensureEnvironment(ctx: HandlerContext, repo: Repo, name: string): Environment {
+export function ensureEnvironment(twin: GithubTwin, repo: Repo, name: string): Environment {
   const existing = findEnvironment(repo, name);
   if (existing) return existing;
-  const now = ctx.now();
+  const now = twin.now();
   const environment: Environment = {
-    id: ctx.twin.nextId(),
+    id: twin.nextId(),
     name,
     createdAt: now,
     updatedAt: now,
@@ -97,7 +97,7 @@ export const environmentHandlers: HandlerTable = {
         "Only one of `protected_branches` and `custom_branch_policies` can be set to true.",
       );
     }
-    const environment = ensureEnvironment(ctx, repo, name);
+    const environment = ensureEnvironment(ctx.twin, repo, name);
     if (policy !== undefined) {
       environment.protectedBranchesOnly = policy?.protected_branches === true;
       environment.customBranchPolicies = policy?.custom_branch_policies === true;

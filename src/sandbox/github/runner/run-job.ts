@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { grantIdTokenRequests, revokeIdTokenRequests } from "../oidc.ts";
-import { newSecretBox } from "../secret-box.ts";
+import { ensureEnvironment } from "../routes/environments.ts";
 import { fullName, repository, simpleUser } from "../serialize.ts";
 import type { Environment, Job, Repo, Token, WorkflowRun } from "../state.ts";
 import type { GithubTwin } from "../twin.ts";
@@ -93,7 +93,7 @@ export async function runJob(context: JobRun): Promise<void> {
   let environment: Environment | undefined;
   if (spec.environment) {
     const name = interpolate(spec.environment.name, base);
-    environment = environmentNamed(twin, repo, name);
+    environment = ensureEnvironment(twin, repo, name);
     job.environment = name;
     if (!branchMayDeploy(repo, run, environment)) {
       log.error(
@@ -433,24 +433,6 @@ function variables(repo: Repo, environment: Environment | undefined): Record<str
 }
 
 /** GitHub creates an Environment the first time a job names it. */
-function environmentNamed(twin: GithubTwin, repo: Repo, name: string): Environment {
-  const existing = Object.values(repo.environments).find((e) => e.name.toLowerCase() === name.toLowerCase());
-  if (existing) return existing;
-  const now = twin.now();
-  const created: Environment = {
-    id: twin.nextId(),
-    name,
-    createdAt: now,
-    updatedAt: now,
-    protectedBranchesOnly: false,
-    secretBox: newSecretBox(),
-    secrets: {},
-    variables: {},
-  };
-  repo.environments[name.toLowerCase()] = created;
-  return created;
-}
-
 function branchMayDeploy(repo: Repo, run: WorkflowRun, environment: Environment): boolean {
   if (!environment.protectedBranchesOnly) return true;
   if ((run.ref ?? "").startsWith("refs/tags/")) return false;
