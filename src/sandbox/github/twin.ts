@@ -272,7 +272,12 @@ export class GithubTwin {
       exchange.violations.push(...requestProblems.map((p) => `request: ${p}`));
       response = errorResponse(new GithubError(422, `Invalid request.\n\n${requestProblems.join("\n")}`));
     } else {
-      response = await this.#dispatch(req, matched.operationId as GithubOperationId, matched.params, exchange);
+      response = await this.#dispatch(
+        req,
+        matched.operationId as GithubOperationId,
+        matched.params,
+        exchange,
+      );
     }
     const contentType =
       response.headers?.["content-type"] ??
