@@ -27,3 +27,9 @@ export const DISPATCH_REF_PREFIX = "refs/devops-agent/dispatched/";
 export const ACTION_REPOSITORY = "devops-agent/devops-agent";
 export const ACTION_PIN = process.env.DEVOPS_AGENT_ACTION_PIN ?? "0".repeat(40);
 export const DEFAULT_ENVIRONMENT = "production";
+
+/** The provider credentials' secret names, in the Environment the dispatch workflow runs in (never the App). */
+export const PROVIDER_SECRETS = {
+  dokploy: "DOKPLOY_API_KEY",
+  cloudflare: "CLOUDFLARE_API_TOKEN",
+} as const;
