@@ -1,0 +1,227 @@
+// Where the plan lives: a check run on the head commit that only our App can write (GitHub lets only the App
+// that created a check run modify it), holding the PinnedPlan as JSON. This, not the checklist comment, is
+// what `/approve` and the Action's re-verification trust. The App keeps no local state (DESIGN: GitHub is the
+// database); any instance can read the plan back and check its hash.
+import type { Octokit } from "@octokit/rest";
+import { planHash } from "../plan/hash.ts";
+import type { PinnedPlan, Plan } from "../plan/types.ts";
+import { fence, inlineCode, neutralize } from "./markdown.ts";
+import { CHECKLIST_MARKER, PLAN_CHECK_NAME } from "./names.ts";
+
+/** What we need of an Octokit: satisfied by Probot's `context.octokit` and by `@octokit/rest`. */
+export type GithubApi = Pick<Octokit, "rest" | "paginate">;
+
+export interface StoreLogger {
+  warn(message: string): void;
+}
+
+/** GitHub refuses a check run whose output.text is longer than this. */
+export const CHECK_TEXT_LIMIT = 65_535;
+
+/**
+ * A stale plan is completed `neutral`. Apps may set action_required, cancelled, failure, neutral, success,
+ * skipped or timed_out (`stale` is GitHub's own). `neutral` says "nothing wrong, nothing to apply": it does
+ * not fail a branch-protection rule that requires this check (cancelled and failure would block merging for
+ * a mere push), and it keeps `cancelled` for a plan someone cancelled with `/cancel`.
+ */
+export const STALE_CONCLUSION = "neutral";
+
+const consoleLogger: StoreLogger = { warn: (message) => console.warn(message) };
+
+export async function writePlanCheck(options: {
+  octokit: GithubApi;
+  owner: string;
+  repo: string;
+  pinned: PinnedPlan;
+  detailsUrl?: string;
+}): Promise<{ checkRunId: number; updatedAt: string }> {
+  const { octokit, owner, repo, pinned } = options;
+  if (planHash(pinned.plan) !== pinned.hash)
+    throw new Error("writePlanCheck: the hash does not match the plan");
+  const text = planText(pinned);
+  // A live plan is in progress until it is applied, cancelled or made stale; completing it is the App's call.
+  const { data } = await octokit.rest.checks.create({
+    owner,
+    repo,
+    name: PLAN_CHECK_NAME,
+    head_sha: pinned.plan.headSha,
+    status: "in_progress",
+    external_id: pinned.hash,
+    ...(options.detailsUrl ? { details_url: options.detailsUrl } : {}),
+    output: { title: `Plan ${pinned.hash.slice(0, 12)}`, summary: planSummary(pinned), text },
+  });
+  return { checkRunId: data.id, updatedAt: data.started_at ?? data.completed_at ?? "" };
+}
+
+/**
+ * The current plan for a head commit: the newest `PLAN_CHECK_NAME` check run **written by our App** (a check
+ * run with the same name by another App, or by a workflow's GITHUB_TOKEN, is ignored), its JSON parsed and
+ * its hash recomputed. A mismatch or anything unreadable is refused: undefined, with the reason logged.
+ * `updatedAt` is when the plan was written (its `started_at`); `stale` when it was completed as stale.
+ */
+export async function readPlanCheck(options: {
+  octokit: GithubApi;
+  owner: string;
+  repo: string;
+  headSha: string;
+  appId: number;
+  log?: StoreLogger;
+}): Promise<{ pinned: PinnedPlan; checkRunId: number; updatedAt: string; stale: boolean } | undefined> {
+  const { octokit, owner, repo, headSha, appId } = options;
+  const log = options.log ?? consoleLogger;
+  const runs = await octokit.paginate(octokit.rest.checks.listForRef, {
+    owner,
+    repo,
+    ref: headSha,
+    check_name: PLAN_CHECK_NAME,
+    filter: "latest",
+    per_page: 100,
+  });
+  const ours = runs
+    .filter((run) => run.app?.id === appId && run.name === PLAN_CHECK_NAME && run.head_sha === headSha)
+    .sort((a, b) => b.id - a.id)[0];
+  if (!ours) return undefined;
+  const refuse = (reason: string) => {
+    log.warn(`plan check run ${ours.id} on ${owner}/${repo}@${headSha} refused: ${reason}`);
+    return undefined;
+  };
+  const json = unfence(ours.output.text ?? "");
+  if (json === undefined) return refuse("its text is not one fenced JSON block");
+  let pinned: PinnedPlan;
+  try {
+    pinned = JSON.parse(json) as PinnedPlan;
+  } catch (error) {
+    return refuse(`its JSON does not parse (${(error as Error).message})`);
+  }
+  if (!isPinnedShape(pinned)) return refuse("its JSON is not a pinned plan");
+  const recomputed = planHash(pinned.plan);
+  if (recomputed !== pinned.hash) {
+    return refuse(`the plan hashes to ${recomputed}, not the recorded ${pinned.hash}`);
+  }
+  if (ours.external_id !== pinned.hash)
+    return refuse(`external_id ${ours.external_id} is not the plan's hash`);
+  if (pinned.plan.headSha !== headSha) return refuse(`the plan is for ${pinned.plan.headSha}`);
+  return {
+    pinned,
+    checkRunId: ours.id,
+    updatedAt: ours.started_at ?? "",
+    stale: ours.status === "completed" && ours.conclusion === STALE_CONCLUSION,
+  };
+}
+
+/** Completes the plan's check run as stale (see STALE_CONCLUSION); its plan stays readable, marked stale. */
+export async function markPlanStale(options: {
+  octokit: GithubApi;
+  owner: string;
+  repo: string;
+  checkRunId: number;
+  reason: string;
+}): Promise<void> {
+  const { octokit, owner, repo, checkRunId, reason } = options;
+  // Re-send the text: the plan stays on record for audit and `/devops status`.
+  const { data } = await octokit.rest.checks.get({ owner, repo, check_run_id: checkRunId });
+  const title = `Stale: ${reason}`.replace(/\s+/g, " ").slice(0, 200);
+  await octokit.rest.checks.update({
+    owner,
+    repo,
+    check_run_id: checkRunId,
+    status: "completed",
+    conclusion: STALE_CONCLUSION,
+    output: {
+      title,
+      summary:
+        `This plan is stale: ${neutralize(reason)}. Its approvals are void; ` +
+        "comment `/devops deploy` on the pull request for a fresh plan.",
+      ...(data.output.text ? { text: data.output.text } : {}),
+    },
+  });
+}
+
+/**
+ * Updates the App's own sticky checklist comment in place, or creates it. Only a comment written by the App
+ * (author `<appSlug>[bot]`, a Bot) whose body starts with CHECKLIST_MARKER counts: anyone can paste the
+ * marker into a comment of their own, and that comment is never edited nor read as ours.
+ */
+export async function upsertChecklistComment(options: {
+  octokit: GithubApi;
+  owner: string;
+  repo: string;
+  issueNumber: number;
+  body: string;
+  appSlug: string;
+}): Promise<{ commentId: number; created: boolean }> {
+  const { octokit, owner, repo, issueNumber, body, appSlug } = options;
+  if (!body.startsWith(CHECKLIST_MARKER))
+    throw new Error("upsertChecklistComment: the body must start with the marker");
+  const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+    owner,
+    repo,
+    issue_number: issueNumber,
+    per_page: 100,
+  });
+  const botLogin = `${appSlug}[bot]`;
+  const mine = comments.find(
+    (c) =>
+      c.user?.login === botLogin &&
+      c.user.type === "Bot" &&
+      (c.performed_via_github_app == null || c.performed_via_github_app.slug === appSlug) &&
+      (c.body ?? "").startsWith(CHECKLIST_MARKER),
+  );
+  if (mine) {
+    await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body });
+    return { commentId: mine.id, created: false };
+  }
+  const { data } = await octokit.rest.issues.createComment({ owner, repo, issue_number: issueNumber, body });
+  return { commentId: data.id, created: true };
+}
+
+/** The check run's text: the pinned plan as JSON in a fence (pretty when it fits, compact when only that fits). */
+export function planText(pinned: PinnedPlan): string {
+  for (const json of [JSON.stringify(pinned, null, 2), JSON.stringify(pinned)]) {
+    const text = fence(json, "json");
+    if (text.length <= CHECK_TEXT_LIMIT) return text;
+  }
+  throw new Error(
+    `the plan is too large for a check run: ${JSON.stringify(pinned).length} characters of JSON, ` +
+      `GitHub keeps at most ${CHECK_TEXT_LIMIT} in output.text; split the config into smaller environments`,
+  );
+}
+
+function unfence(text: string): string | undefined {
+  const match = /^(`{3,}|~{3,})json\n([\s\S]*)\n\1$/.exec(text);
+  return match?.[2];
+}
+
+function planSummary(pinned: PinnedPlan): string {
+  const { plan, hash } = pinned;
+  const risks = new Map<string, number>();
+  for (const step of plan.steps) risks.set(step.risk, (risks.get(step.risk) ?? 0) + 1);
+  const counts = [...risks].map(([risk, n]) => `${n} ${risk}`).join(", ");
+  return [
+    `Deploy plan for ${inlineCode(plan.environment)} of ${neutralize(plan.repository)} #${plan.pullNumber}: ` +
+      `${plan.steps.length} steps (${counts}).`,
+    "",
+    `- Head commit: ${inlineCode(plan.headSha)}`,
+    `- Image: ${inlineCode(`${plan.image.repository}@${plan.image.digest}`)}`,
+    `- Config blob: ${inlineCode(plan.configSha)}`,
+    `- Plan hash: ${inlineCode(hash)}`,
+    "",
+    `Approve with ${inlineCode(`/approve ${hash.slice(0, 12)}`)} on the pull request (a maintainer who is not ` +
+      "the requester, the author or a pusher). The plan below is what gets applied; any push makes it stale.",
+  ].join("\n");
+}
+
+function isPinnedShape(value: unknown): value is PinnedPlan {
+  if (!value || typeof value !== "object") return false;
+  const { plan, hash } = value as { plan?: Partial<Plan>; hash?: unknown };
+  return (
+    typeof hash === "string" &&
+    !!plan &&
+    typeof plan === "object" &&
+    plan.version === 1 &&
+    typeof plan.headSha === "string" &&
+    Array.isArray(plan.steps) &&
+    !!plan.image &&
+    typeof plan.image.digest === "string"
+  );
+}
