@@ -100,7 +100,7 @@ test("the dispatch workflow is inside the twin runner's subset, pinned, least-pr
   assert.ok(job);
   assert.deepEqual(job.problems, []);
   assert.deepEqual(parsed.permissions, {});
-  assert.equal(parsed.concurrency, "devops-agent-${{ inputs.environment }}");
+  assert.equal(parsed.concurrency, `devops-agent-\${{ inputs.environment }}`);
   assert.deepEqual(Object.keys(parsed.dispatch?.inputs ?? {}), [
     "command",
     "pr",
@@ -113,7 +113,7 @@ test("the dispatch workflow is inside the twin runner's subset, pinned, least-pr
   assert.equal(parsed.dispatch?.inputs.environment?.default, "production");
   assert.equal(parsed.dispatch?.inputs["approval-comment-id"]?.required, false);
   assert.deepEqual(job.runsOn, ["ubuntu-latest"]);
-  assert.equal(job.environment?.name, "${{ inputs.environment }}");
+  assert.equal(job.environment?.name, `\${{ inputs.environment }}`);
   assert.ok(job.timeoutMinutes <= 60);
   assert.deepEqual(job.permissions, {
     contents: "read",
@@ -131,11 +131,11 @@ test("the dispatch workflow is inside the twin runner's subset, pinned, least-pr
   assert.equal(job.steps.length, 1);
   assert.equal(job.steps[0]?.uses, `${ACTION_REPOSITORY}@${ACTION_PIN}`);
   assert.match(ACTION_PIN, /^[0-9a-f]{40}$/);
-  assert.equal(job.steps[0]?.with["github-token"], "${{ github.token }}");
-  assert.equal(job.steps[0]?.with["plan-hash"], "${{ inputs.plan-hash }}");
+  assert.equal(job.steps[0]?.with["github-token"], `\${{ github.token }}`);
+  assert.equal(job.steps[0]?.with["plan-hash"], `\${{ inputs.plan-hash }}`);
   const raw = parse(text) as Dict;
   assert.deepEqual(raw.concurrency, {
-    group: "devops-agent-${{ inputs.environment }}",
+    group: `devops-agent-\${{ inputs.environment }}`,
     "cancel-in-progress": false,
   });
 });
@@ -158,9 +158,9 @@ test("the build workflow: push to the default branch and same-repo PRs, packages
   assert.equal(build?.with.push, true);
   assert.equal(
     build?.with.tags,
-    "ghcr.io/acme/hello-service:sha-${{ github.event.pull_request.head.sha || github.sha }}",
+    `ghcr.io/acme/hello-service:sha-\${{ github.event.pull_request.head.sha || github.sha }}`,
   );
-  assert.equal(steps[0]?.with.ref, "${{ github.event.pull_request.head.sha || github.sha }}");
+  assert.equal(steps[0]?.with.ref, `\${{ github.event.pull_request.head.sha || github.sha }}`);
   assert.equal(steps[1]?.with.registry, "ghcr.io");
 });
 
