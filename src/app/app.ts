@@ -1,6 +1,7 @@
 // The devops-agent GitHub App: Probot handlers that translate events into kernel calls.
 // Issue #3 grows this into the full plan → approve → dispatch loop; today it answers `/devops help`.
 import type { Probot } from "probot";
+import { registerOnboarding } from "./onboarding/index.ts";
 
 export const HELP = [
   "**devops-agent** commands (comment them on a pull request):",
@@ -13,6 +14,7 @@ export const HELP = [
 ].join("\n");
 
 export function devopsAgentApp(app: Probot): void {
+  registerOnboarding(app);
   app.on("issue_comment.created", async (context) => {
     if (context.isBot) return;
     const body = context.payload.comment.body.trim();
