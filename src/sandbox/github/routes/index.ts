@@ -1,4 +1,5 @@
 // Every handler group of the GitHub twin. A new group registers here and nowhere else.
+import { registryRoutes } from "../registry.ts";
 import type { GithubTwin } from "../twin.ts";
 import { registerWebhooks } from "../webhooks.ts";
 import { actionExtraRoutes, actionHandlers } from "./actions.ts";
@@ -19,5 +20,6 @@ export function registerAll(twin: GithubTwin): GithubTwin {
   twin.use(appHandlers).use(checkHandlers).use(deploymentHandlers).use(environmentHandlers);
   twin.use(secretHandlers).use(variableHandlers).use(packageHandlers);
   twin.use(actionHandlers, actionExtraRoutes(twin));
+  twin.use({}, registryRoutes(twin));
   return twin.use(repoHandlers).use(issueHandlers).use(pullHandlers);
 }
