@@ -15,6 +15,8 @@ const result = spawnSync(
   [
     "--test",
     "--test-concurrency=2",
+    // A hung test fails instead of hanging CI.
+    "--test-timeout=120000",
     "--test-reporter=spec",
     "--test-reporter-destination=stdout",
     `--test-reporter=${new URL("./count-reporter.mjs", import.meta.url).pathname}`,
