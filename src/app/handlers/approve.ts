@@ -192,26 +192,49 @@ export async function handleApprove(ctx: CommandContext, command: { hashPrefix?:
     });
     return;
   }
-  // Once per plan: of two racing approvals, exactly one creates this ref and dispatches.
-  if (!(await createRefOnce(ctx, `${DISPATCH_REF_PREFIX}${pinned.hash}`, headSha))) {
+  // Once per plan: of two racing approvals, exactly one creates this ref and dispatches. The other approval
+  // was not used, so its ref goes again (it stays void for any later plan, which is newer than the comment).
+  const approvalRef = `${APPROVAL_REF_PREFIX}${ctx.comment.id}`;
+  const dispatchRef = `${DISPATCH_REF_PREFIX}${pinned.hash}`;
+  if (!(await createRefOnce(ctx, dispatchRef, headSha))) {
+    await deleteRef(ctx, approvalRef);
     await ctx.reply(
       `Plan ${inlineCode(pinned.hash.slice(0, 12))} is already approved and its apply was dispatched; ` +
         `the approval by ${who(login)} was not needed and dispatched nothing.`,
     );
     return;
   }
-  const run = await dispatchRun({
-    octokit,
-    repository,
-    inputs: {
-      command: "apply",
-      pr: String(ctx.issueNumber),
-      "head-sha": headSha,
-      "plan-hash": pinned.hash,
-      "approval-comment-id": String(ctx.comment.id),
-      environment,
-    },
-  });
+  let run: { runId?: number; runUrl?: string };
+  try {
+    run = await dispatchRun({
+      octokit,
+      repository,
+      inputs: {
+        command: "apply",
+        pr: String(ctx.issueNumber),
+        "head-sha": headSha,
+        "plan-hash": pinned.hash,
+        "approval-comment-id": String(ctx.comment.id),
+        environment,
+      },
+    });
+  } catch (error) {
+    // Nothing ran: give the approval and the plan back, so a fixed setup can be approved again.
+    ctx.log.warn(`apply dispatch failed: ${(error as Error).message}`);
+    await deleteRef(ctx, dispatchRef);
+    await deleteRef(ctx, approvalRef);
+    await refuse(ctx, {
+      action: ACTION,
+      refusal: {
+        id: "authz:dispatch-default-branch-only",
+        reason:
+          `the apply runs only from the devops-agent workflow on ${inlineCode(repository.defaultBranch)}, ` +
+          "and it could not be dispatched there (is the workflow merged?)",
+      },
+      fix: `Merge the onboarding pull request's workflow into ${inlineCode(repository.defaultBranch)}, then approve again.`,
+    });
+    return;
+  }
   const body = renderChecklist({
     pinned,
     state: {
@@ -250,5 +273,14 @@ async function createRefOnce(ctx: CommandContext, ref: string, sha: string): Pro
   } catch (error) {
     if (httpStatus(error) === 422) return false;
     throw error;
+  }
+}
+
+async function deleteRef(ctx: CommandContext, ref: string): Promise<void> {
+  const { owner, repo } = ctx.repository;
+  try {
+    await ctx.octokit.rest.git.deleteRef({ owner, repo, ref: ref.replace(/^refs\//, "") });
+  } catch (error) {
+    if (httpStatus(error) !== 422 && httpStatus(error) !== 404) throw error;
   }
 }
