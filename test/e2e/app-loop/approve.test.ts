@@ -37,7 +37,7 @@ test("[authz:approve-needs-maintain] allows a maintainer: single-use ref, apply 
     deployment?.statuses.map((s) => s.state),
     ["queued"],
   );
-  assert.equal((deployment?.payload as { planHash?: string }).planHash, hash);
+  assert.equal((deployment?.payload as { planHash?: string } | undefined)?.planHash, hash);
 });
 
 test("[authz:approve-needs-maintain] refuses a writer, saying why and what works, with no effect", async (t) => {
