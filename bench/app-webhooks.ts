@@ -4,7 +4,7 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { performance } from "node:perf_hooks";
-import type { Probot } from "probot";
+import type { ApplicationFunction, Probot } from "probot";
 import { devopsAgentApp } from "../src/app/app.ts";
 import { startAppServer } from "../src/app/server.ts";
 import { signWebhook } from "../src/sandbox/github/webhooks.ts";
@@ -33,7 +33,7 @@ const { privateKey } = generateKeyPairSync("rsa", {
 const secret = "bench-secret";
 const signature = signWebhook(secret, body);
 
-async function rate(app: (probot: Probot) => void): Promise<number> {
+async function rate(app: ApplicationFunction): Promise<number> {
   const server = await startAppServer({
     appId: 1,
     privateKey,

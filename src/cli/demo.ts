@@ -39,7 +39,12 @@ export const demoCommand: Command = {
     } else {
       io.stdout("");
       io.stdout("The thread on the pull request:");
-      for (const entry of result.thread) io.stdout(`  @${entry.author}: ${entry.body.split("\n")[0]}`);
+      for (const entry of result.thread) {
+        const firstLine = entry.body
+          .split("\n")
+          .find((line) => line.trim() !== "" && !line.startsWith("<!--"));
+        io.stdout(`  @${entry.author}: ${firstLine ?? ""}`);
+      }
       io.stdout(
         `Dispatched runs: ${result.dispatches.map((d) => `${d.inputs.command ?? "?"} (${d.status})`).join(", ") || "none"}`,
       );

@@ -84,6 +84,10 @@ export class OpenApiContract {
     this.#coercingAjv = new Ajv({ ...common, coerceTypes: "array" });
     for (const ajv of [this.#ajv, this.#coercingAjv]) {
       addFormats(ajv);
+      // Formats GitHub's description uses beyond JSON Schema's: "owner/name", 64-bit ids, Unix timestamps.
+      ajv.addFormat("repo.nwo", /^[^/\s]+\/[^/\s]+$/);
+      ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });
+      ajv.addFormat("timestamp", { type: "number", validate: (n: number) => Number.isInteger(n) && n >= 0 });
       ajv.addSchema({ $id: SPEC_ID, components: this.#spec.components }, SPEC_ID);
     }
   }

@@ -3,7 +3,7 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { devopsAgentApp } from "../app/app.ts";
+import { createDevopsAgentApp } from "../app/app.ts";
 import { startAppServer } from "../app/server.ts";
 import { createGithubTwin } from "./github/index.ts";
 import type { GithubTwin } from "./github/twin.ts";
@@ -12,7 +12,8 @@ import { addApp, addUser, createRepo, installApp } from "./github/world.ts";
 export const SANDBOX = {
   owner: "acme",
   repo: "hello-service",
-  people: { owner: "acme", maintainer: "maya", writer: "wes", outsider: "olga" },
+  /** acme is an organization: its admin, a maintainer, a writer and someone without access. */
+  people: { admin: "ada", maintainer: "maya", writer: "wes", outsider: "olga" },
   appSlug: "devops-agent",
 } as const;
 
@@ -33,6 +34,7 @@ export async function startSandbox(options: { stateDir?: string; port?: number }
   const fresh = Object.keys(twin.world.repos).length === 0;
   const keys = appKeys(options.stateDir);
   const tokens: Record<string, string> = {};
+  addUser(twin, { login: SANDBOX.owner, type: "Organization" });
   for (const login of Object.values(SANDBOX.people)) tokens[login] = addUser(twin, { login }).token;
 
   let app = Object.values(twin.world.apps).find((a) => a.slug === SANDBOX.appSlug);
@@ -42,7 +44,7 @@ export async function startSandbox(options: { stateDir?: string; port?: number }
       name: SANDBOX.repo,
       description: "The sandbox's sample service",
       files: sampleFiles(),
-      collaborators: { maya: "maintain", wes: "write" },
+      collaborators: { ada: "admin", maya: "maintain", wes: "write" },
     });
   }
   app ??= addApp(twin, {
@@ -69,11 +71,17 @@ export async function startSandbox(options: { stateDir?: string; port?: number }
     privateKey: keys.privateKey,
     webhookSecret: keys.webhookSecret,
     baseUrl: twin.url,
-    app: devopsAgentApp,
+    // The sandbox's image registry is the twin itself (GHCR's OCI protocol, served by the twin).
+    app: createDevopsAgentApp({ registryUrl: twin.url }),
   });
   app.webhookUrl = server.webhookUrl;
   if (!Object.values(twin.world.installations).some((i) => i.appId === app.id)) {
-    installApp(twin, { appId: app.id, account: SANDBOX.owner, repositories: [SANDBOX.repo] });
+    installApp(twin, {
+      appId: app.id,
+      account: SANDBOX.owner,
+      repositories: [SANDBOX.repo],
+      senderLogin: SANDBOX.people.admin,
+    });
   }
   await twin.settled();
   return {
