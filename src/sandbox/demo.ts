@@ -51,12 +51,7 @@ async function play(sandbox: Sandbox, say: (line: string) => void): Promise<Demo
   const { twin } = sandbox;
   const owner = SANDBOX.owner;
   const repo = SANDBOX.repo;
-  const as = (login: string) =>
-    new Octokit({
-      auth: sandbox.tokens[login],
-      baseUrl: twin.url,
-      log: { debug() {}, info() {}, warn() {}, error() {} },
-    });
+  const as = (login: string) => personOctokit(sandbox, login);
   const maya = as(SANDBOX.people.maintainer);
   const wes = as(SANDBOX.people.writer);
   const expectations: DemoCheck[] = [];
@@ -65,57 +60,31 @@ async function play(sandbox: Sandbox, say: (line: string) => void): Promise<Demo
     say(`  ${ok ? "✓" : "✗"} ${detail}`);
   };
 
-  say(`1. The App is installed on ${owner}/${repo}; it opens its onboarding pull request.`);
-  const onboarding = (
-    await maya.pulls.list({ owner, repo, head: `${owner}:${ONBOARDING_BRANCH}`, state: "open" })
-  ).data[0];
+  say(`1. The App is installed on ${owner}/${repo}; it opens its onboarding pull request, and`);
+  say("2. maya (maintainer) merges it.");
+  const onboarding = await mergeOnboarding(sandbox);
   expect(
     "onboarding-pr",
-    Boolean(onboarding),
-    onboarding
-      ? `onboarding PR #${onboarding.number} opened by ${onboarding.user?.login}`
+    onboarding !== undefined,
+    onboarding !== undefined
+      ? `onboarding PR #${onboarding} opened by the App and merged`
       : "no onboarding PR",
   );
-  if (!onboarding) return result(sandbox, expectations);
-
-  say("2. maya (maintainer) merges it.");
-  await maya.pulls.merge({ owner, repo, pull_number: onboarding.number });
-  await twin.settled();
+  if (onboarding === undefined) return result(sandbox, expectations);
 
   say("3. wes (writer) pushes a change and opens a pull request.");
-  const main = (await wes.git.getRef({ owner, repo, ref: "heads/main" })).data.object.sha;
-  await wes.git.createRef({ owner, repo, ref: "refs/heads/greeting", sha: main });
-  const server = (await wes.repos.getContent({ owner, repo, path: "src/server.js", ref: "greeting" }))
-    .data as { sha: string; content: string };
-  const source = Buffer.from(server.content, "base64")
-    .toString()
-    .replace("hello, visitor", "hello again, visitor");
-  await wes.repos.createOrUpdateFileContents({
-    owner,
-    repo,
-    path: "src/server.js",
-    branch: "greeting",
-    message: "Greet returning visitors",
-    content: Buffer.from(source).toString("base64"),
-    sha: server.sha,
-  });
-  const pr = (
-    await wes.pulls.create({ owner, repo, head: "greeting", base: "main", title: "Greet returning visitors" })
-  ).data;
-  // The build workflow runs on GitHub's runners, which the sandbox does not have: its push is stood in for.
-  publishImage(twin, { owner, packageName: repo, tags: [`sha-${pr.head.sha}`], repo: `${owner}/${repo}` });
-  await twin.settled();
+  const pr = await openChangePullRequest(sandbox, { login: SANDBOX.people.writer, branch: "greeting" });
 
   say(`4. wes comments /devops deploy on PR #${pr.number}.`);
   await wes.issues.createComment({ owner, repo, issue_number: pr.number, body: "/devops deploy" });
   await twin.settled();
   const checkRuns = Object.values(twin.repoByName(`${owner}/${repo}`)?.checkRuns ?? {}).filter(
-    (c) => c.name === PLAN_CHECK_NAME && c.headSha === pr.head.sha,
+    (c) => c.name === PLAN_CHECK_NAME && c.headSha === pr.headSha,
   );
   expect(
     "plan-check",
     checkRuns.length === 1,
-    `plan check run on ${pr.head.sha.slice(0, 7)}: ${checkRuns.length === 1 ? "written by the App" : `found ${checkRuns.length}`}`,
+    `plan check run on ${pr.headSha.slice(0, 7)}: ${checkRuns.length === 1 ? "written by the App" : `found ${checkRuns.length}`}`,
   );
 
   say("5. wes approves his own request: refused (a writer cannot approve, nor can the requester).");
@@ -143,8 +112,8 @@ async function play(sandbox: Sandbox, say: (line: string) => void): Promise<Demo
   const apply = applies.at(-1);
   expect(
     "apply-inputs",
-    apply?.inputs["head-sha"] === pr.head.sha && apply?.inputs["approval-comment-id"] === String(approval.id),
-    `apply run inputs name head ${pr.head.sha.slice(0, 7)} and approval comment ${approval.id}`,
+    apply?.inputs["head-sha"] === pr.headSha && apply?.inputs["approval-comment-id"] === String(approval.id),
+    `apply run inputs name head ${pr.headSha.slice(0, 7)} and approval comment ${approval.id}`,
   );
   expect(
     "approval-ref",
@@ -152,6 +121,70 @@ async function play(sandbox: Sandbox, say: (line: string) => void): Promise<Demo
     `single-use ref ${APPROVAL_REF_PREFIX}${approval.id} exists`,
   );
   return result(sandbox, expectations, pr.number);
+}
+
+/** An Octokit acting as one of the sandbox's people, with their own token. */
+export function personOctokit(sandbox: Sandbox, login: string): Octokit {
+  return new Octokit({
+    auth: sandbox.tokens[login],
+    baseUrl: sandbox.twin.url,
+    log: { debug() {}, info() {}, warn() {}, error() {} },
+  });
+}
+
+/**
+ * A person changes the service on a new branch and opens a pull request; the head commit's image is published
+ * as the build workflow would (it runs on GitHub's runners, which the sandbox does not have).
+ */
+export async function openChangePullRequest(
+  sandbox: Sandbox,
+  options: { login: string; branch: string },
+): Promise<{ number: number; headSha: string }> {
+  const { twin } = sandbox;
+  const owner = SANDBOX.owner;
+  const repo = SANDBOX.repo;
+  const person = personOctokit(sandbox, options.login);
+  const main = (await person.git.getRef({ owner, repo, ref: "heads/main" })).data.object.sha;
+  await person.git.createRef({ owner, repo, ref: `refs/heads/${options.branch}`, sha: main });
+  const server = (await person.repos.getContent({ owner, repo, path: "src/server.js", ref: options.branch }))
+    .data as { sha: string; content: string };
+  const source = Buffer.from(server.content, "base64")
+    .toString()
+    .replace("hello, visitor", `hello from ${options.branch}, visitor`);
+  await person.repos.createOrUpdateFileContents({
+    owner,
+    repo,
+    path: "src/server.js",
+    branch: options.branch,
+    message: `Greet visitors from ${options.branch}`,
+    content: Buffer.from(source).toString("base64"),
+    sha: server.sha,
+  });
+  const pr = (
+    await person.pulls.create({
+      owner,
+      repo,
+      head: options.branch,
+      base: "main",
+      title: `Greetings (${options.branch})`,
+    })
+  ).data;
+  publishImage(twin, { owner, packageName: repo, tags: [`sha-${pr.head.sha}`], repo: `${owner}/${repo}` });
+  await twin.settled();
+  return { number: pr.number, headSha: pr.head.sha };
+}
+
+/** The onboarding pull request the App opened on installation, merged by a maintainer. */
+export async function mergeOnboarding(sandbox: Sandbox): Promise<number | undefined> {
+  const maya = personOctokit(sandbox, SANDBOX.people.maintainer);
+  const { owner, repo } = SANDBOX;
+  const onboarding = (
+    await maya.pulls.list({ owner, repo, head: `${owner}:${ONBOARDING_BRANCH}`, state: "open" })
+  ).data[0];
+  if (!onboarding) return undefined;
+  await maya.pulls.merge({ owner, repo, pull_number: onboarding.number });
+  await sandbox.twin.settled();
+  return onboarding.number;
 }
 
 function applyRuns(sandbox: Sandbox) {

@@ -86,6 +86,9 @@ export class OpenApiContract {
       addFormats(ajv);
       // Formats GitHub's description uses beyond JSON Schema's: "owner/name", 64-bit ids, Unix timestamps.
       ajv.addFormat("repo.nwo", /^[^/\s]+\/[^/\s]+$/);
+      // GitHub sends bots' noreply addresses with brackets in the local part
+      // (`41898282+github-actions[bot]@users.noreply.github.com`), which RFC 5322's dot-atom would refuse.
+      ajv.addFormat("email", /^[^\s@]+@[^\s@]+\.[^\s@]+$/);
       ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isSafeInteger(n) });
       ajv.addFormat("timestamp", { type: "number", validate: (n: number) => Number.isInteger(n) && n >= 0 });
       ajv.addSchema({ $id: SPEC_ID, components: this.#spec.components }, SPEC_ID);

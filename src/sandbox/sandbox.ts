@@ -3,6 +3,7 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { ProbotOctokit } from "probot";
 import { createDevopsAgentApp } from "../app/app.ts";
 import { startAppServer } from "../app/server.ts";
 import { createGithubTwin } from "./github/index.ts";
@@ -16,6 +17,13 @@ export const SANDBOX = {
   people: { admin: "ada", maintainer: "maya", writer: "wes", outsider: "olga" },
   appSlug: "devops-agent",
 } as const;
+
+/** Probot's Octokit for talking to the twin: everything as for GitHub except the client-side write spacing. */
+// A function default runs last, after Probot's own defaults, so `enabled: false` is not overwritten.
+export const SANDBOX_OCTOKIT = ProbotOctokit.defaults((options: { throttle?: object }) => ({
+  ...options,
+  throttle: { ...options.throttle, enabled: false },
+}));
 
 export interface Sandbox {
   twin: GithubTwin;
@@ -73,6 +81,8 @@ export async function startSandbox(options: { stateDir?: string; port?: number }
     baseUrl: twin.url,
     // The sandbox's image registry is the twin itself (GHCR's OCI protocol, served by the twin).
     app: createDevopsAgentApp({ registryUrl: twin.url }),
+    // Probot spaces writes a second apart to respect GitHub's secondary rate limits; the twin has none.
+    Octokit: SANDBOX_OCTOKIT,
   });
   app.webhookUrl = server.webhookUrl;
   if (!Object.values(twin.world.installations).some((i) => i.appId === app.id)) {
