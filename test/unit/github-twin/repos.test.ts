@@ -124,3 +124,46 @@ test("a private repository is invisible (404) to a user without access", async (
   createRepo(twin, { owner: "owner", name: "secret-svc", private: true });
   await assert.rejects(asUser("stranger").repos.get({ owner: "owner", repo: "secret-svc" }), { status: 404 });
 });
+
+test("an App moving a branch to changed workflow files needs workflows: write, as GitHub requires", async (t) => {
+  const { twin, octokit } = await startGithubTwin(t);
+  const repo = createRepo(twin, { owner: "acme", name: "svc" });
+  const installationToken = (permissions: Record<string, "read" | "write">) =>
+    twin.issueToken({
+      kind: "run",
+      runId: 1,
+      repositoryIds: [repo.id],
+      permissions,
+      prefix: "ghs",
+      ttlMs: 60_000,
+    }).token;
+  const base = repo.refs["refs/heads/main"] as string;
+  for (const [permissions, allowed] of [
+    [{ contents: "write" }, false],
+    [{ contents: "write", workflows: "write" }, true],
+  ] as const) {
+    const gh = octokit(installationToken(permissions));
+    const tree = await gh.git.createTree({
+      owner: "acme",
+      repo: "svc",
+      base_tree: (await gh.git.getCommit({ owner: "acme", repo: "svc", commit_sha: base })).data.tree.sha,
+      tree: [{ path: ".github/workflows/ci.yml", mode: "100644", type: "blob", content: "on: push\n" }],
+    });
+    const commit = await gh.git.createCommit({
+      owner: "acme",
+      repo: "svc",
+      message: "ci",
+      tree: tree.data.sha,
+      parents: [base],
+    });
+    const branch = `refs/heads/ci-${allowed}`;
+    const attempt = gh.git.createRef({ owner: "acme", repo: "svc", ref: branch, sha: commit.data.sha });
+    if (allowed) await attempt;
+    else
+      await assert.rejects(
+        attempt,
+        (e: { status: number; message: string }) => e.status === 403 && /workflows/.test(e.message),
+      );
+    assert.equal(branch in repo.refs, allowed);
+  }
+});

@@ -352,6 +352,8 @@ export const repoHandlers: HandlerTable = {
     }
     if (repo.refs[ref]) throw new GithubError(422, "Reference already exists");
     if (!getCommit(repo, sha)) throw new GithubError(422, "Object does not exist");
+    const base = repo.refs[`refs/heads/${repo.defaultBranch}`];
+    if (ref.startsWith("refs/heads/")) requireWorkflowsPermission(ctx, repo, { from: base, to: sha });
     repo.refs[ref] = sha;
     if (ref.startsWith("refs/heads/")) pushEvent(ctx.twin, repo, ref, null, sha, ctx.actorLogin);
     return {
@@ -370,6 +372,7 @@ export const repoHandlers: HandlerTable = {
     if (!getCommit(repo, sha)) throw new GithubError(422, "Object does not exist");
     const fastForward = commitsBetween(repo, { head: sha }).some((c) => c.sha === current);
     if (!fastForward && ctx.body.force !== true) throw new GithubError(422, "Update is not a fast forward");
+    if (ref.startsWith("refs/heads/")) requireWorkflowsPermission(ctx, repo, { from: current, to: sha });
     repo.refs[ref] = sha;
     if (ref.startsWith("refs/heads/") && sha !== current)
       pushEvent(ctx.twin, repo, ref, current, sha, ctx.actorLogin);
@@ -558,6 +561,32 @@ export const repoHandlers: HandlerTable = {
     };
   },
 };
+
+/**
+ * GitHub refuses an App or a run token moving a branch to a commit whose workflow files differ from what the
+ * branch (or, for a new branch, the default branch) has, unless the token holds `workflows: write`.
+ */
+function requireWorkflowsPermission(
+  ctx: HandlerContext,
+  repo: Repo,
+  change: { from: string | undefined; to: string },
+) {
+  if (ctx.identity.kind !== "installation" && ctx.identity.kind !== "run") return;
+  if (ctx.identity.token.permissions?.workflows === "write") return;
+  const workflows = (sha: string | undefined) =>
+    Object.entries(sha ? filesAt(repo, sha) : {}).filter(([path]) => path.startsWith(".github/workflows/"));
+  const before = new Map(workflows(change.from));
+  const after = workflows(change.to);
+  const changed =
+    after.find(([path, blob]) => before.get(path) !== blob)?.[0] ??
+    [...before.keys()].find((path) => !after.some(([p]) => p === path));
+  if (changed) {
+    throw new GithubError(
+      403,
+      `refusing to allow a GitHub App to create or update workflow \`${changed}\` without \`workflows\` permission`,
+    );
+  }
+}
 
 function writeFileCommit(
   ctx: HandlerContext,
