@@ -21,7 +21,7 @@ import { filesAt, getCommit, readFileAt } from "../../src/sandbox/github/git.ts"
 import type { Repo } from "../../src/sandbox/github/state.ts";
 import type { GithubTwin } from "../../src/sandbox/github/twin.ts";
 import { addApp, addUser, createRepo, installApp, pushFiles } from "../../src/sandbox/github/world.ts";
-import { sampleFiles } from "../../src/sandbox/sandbox.ts";
+import { SANDBOX_OCTOKIT, sampleFiles } from "../../src/sandbox/sandbox.ts";
 import { startGithubTwin, type TwinHarness } from "../support/github-twin.ts";
 
 const SECRET = "onboarding-webhook-secret";
@@ -86,6 +86,7 @@ async function world(t: TestContext, options: { files?: Record<string, string> }
     webhookSecret: SECRET,
     baseUrl: twin.url,
     app: devopsAgentApp,
+    Octokit: SANDBOX_OCTOKIT,
   });
   t.after(() => server.close());
   app.webhookUrl = server.webhookUrl;

@@ -11,6 +11,7 @@ import { startAppServer } from "../../src/app/server.ts";
 import type { App } from "../../src/sandbox/github/state.ts";
 import { signWebhook } from "../../src/sandbox/github/webhooks.ts";
 import { addApp, addUser, createRepo, installApp, pushFiles } from "../../src/sandbox/github/world.ts";
+import { SANDBOX_OCTOKIT } from "../../src/sandbox/sandbox.ts";
 import { startGithubTwin, type TwinHarness } from "../support/github-twin.ts";
 
 const SECRET = "webhook-secret-for-tests";
@@ -57,6 +58,7 @@ async function world(
     webhookSecret: SECRET,
     baseUrl: twin.url,
     app: appFn,
+    Octokit: SANDBOX_OCTOKIT,
   });
   // Registered after the harness, so it runs first: Probot stops before the twin settles and closes.
   t.after(() => server.close());
