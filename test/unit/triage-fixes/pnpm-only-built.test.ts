@@ -64,7 +64,7 @@ test("an existing list is extended where it is; pnpm 11 writes allowBuilds; pnpm
     allowBuilds: { "better-sqlite3": true },
   });
 
-  const v104 = { ...sampleApp(), "pnpm-workspace.yaml": "packages:\n  - .\n" };
+  const v104: Record<string, string> = { ...sampleApp(), "pnpm-workspace.yaml": "packages:\n  - .\n" };
   v104["package.json"] = (v104["package.json"] as string).replace("pnpm@10.34.9", "pnpm@10.4.0");
   const old = applied(runRecipe(pnpmOnlyBuiltRecipe, v104, { diagnosis }));
   assert.deepEqual(Object.keys(old.changes), ["package.json"]);
