@@ -13,6 +13,7 @@ import { DOMAIN_LABEL } from "./names.ts";
 import { registerOnboarding } from "./onboarding/index.ts";
 import { type OnboardingOctokit, openOnboardingPr } from "./onboarding/open-pr.ts";
 import type { GithubApi } from "./plan-store.ts";
+import { registerTriage } from "./triage/index.ts";
 
 export type { AppOptions };
 export { HELP };
@@ -20,6 +21,7 @@ export { HELP };
 export function createDevopsAgentApp(options: AppOptions = {}): ApplicationFunction {
   return (app: Probot) => {
     registerOnboarding(app);
+    registerTriage(app, { fetch: options.fetch });
     const identity = appIdentity(app);
 
     // Commands come from new comments only: an edit (issue_comment.edited) never runs anything.

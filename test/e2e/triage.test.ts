@@ -7,6 +7,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { type TestContext, test } from "node:test";
 import type { Octokit } from "@octokit/rest";
 import { parse } from "yaml";
+import { createDevopsAgentApp } from "../../src/app/app.ts";
 import { parseCommand } from "../../src/app/commands/parse.ts";
 import { startAppServer } from "../../src/app/server.ts";
 import { registerTriage, runFixCommand, runTriageCommand } from "../../src/app/triage/index.ts";
@@ -62,7 +63,14 @@ interface World {
  */
 async function world(
   t: TestContext,
-  options: { scenario: string; files?: Record<string, string>; pullAfterRun?: boolean; workflows?: boolean },
+  options: {
+    scenario: string;
+    files?: Record<string, string>;
+    pullAfterRun?: boolean;
+    workflows?: boolean;
+    /** The real App (app.ts: registerTriage and the command router) instead of the reduced test router. */
+    realApp?: boolean;
+  },
 ): Promise<World> {
   const actionEntry = await bundleFixtureAction("failure-action");
   const harness = await startGithubTwin(t, { actionEntry });
@@ -108,28 +116,32 @@ async function world(
     webhookSecret: SECRET,
     baseUrl: twin.url,
     Octokit: SANDBOX_OCTOKIT,
-    app: (probot) => {
-      registerTriage(probot, { fetch: recordingFetch });
-      // The command router's part, reduced to this command: parse, then hand over with the comment's id.
-      probot.on("issue_comment.created", async (context) => {
-        if (context.isBot) return;
-        const common = {
-          ...context.repo(),
-          octokit: context.octokit,
-          issueNumber: context.payload.issue.number,
-          log: context.log,
-          fetch: recordingFetch,
-        };
-        const triage = /^\/devops triage(?:[ \t]+(\S+))?[ \t]*$/.exec(context.payload.comment.body.trim());
-        if (triage) {
-          await runTriageCommand({ ...common, ...(triage[1] ? { runUrl: triage[1] } : {}) });
-          return;
-        }
-        const parsed = parseCommand(context.payload.comment.body);
-        if (parsed.kind !== "command" || parsed.command.name !== "fix") return;
-        await runFixCommand({ ...common, commentId: context.payload.comment.id });
-      });
-    },
+    app: options.realApp
+      ? createDevopsAgentApp({ fetch: recordingFetch })
+      : (probot) => {
+          registerTriage(probot, { fetch: recordingFetch });
+          // The command router's part, reduced to this command: parse, then hand over with the comment's id.
+          probot.on("issue_comment.created", async (context) => {
+            if (context.isBot) return;
+            const common = {
+              ...context.repo(),
+              octokit: context.octokit,
+              issueNumber: context.payload.issue.number,
+              log: context.log,
+              fetch: recordingFetch,
+            };
+            const triage = /^\/devops triage(?:[ \t]+(\S+))?[ \t]*$/.exec(
+              context.payload.comment.body.trim(),
+            );
+            if (triage) {
+              await runTriageCommand({ ...common, ...(triage[1] ? { runUrl: triage[1] } : {}) });
+              return;
+            }
+            const parsed = parseCommand(context.payload.comment.body);
+            if (parsed.kind !== "command" || parsed.command.name !== "fix") return;
+            await runFixCommand({ ...common, commentId: context.payload.comment.id });
+          });
+        },
   });
   t.after(() => server.close());
   app.webhookUrl = server.webhookUrl;
@@ -198,7 +210,7 @@ async function fixPull(w: World) {
 }
 
 test("a failed run gets one triage comment through the 302 without the token; /devops fix by a writer opens the pnpm PR", async (t) => {
-  const w = await world(t, { scenario: "pnpm-skipped-build" });
+  const w = await world(t, { scenario: "pnpm-skipped-build", realApp: true });
   const { twin } = w.harness;
   const run = w.repo.runs[w.runId];
   assert.equal(run?.conclusion, "failure");
@@ -248,6 +260,7 @@ test("a failed run gets one triage comment through the 302 without the token; /d
   );
 
   // A second `completed` delivery for the same run updates the comment instead of posting another.
+  const mark = twin.exchanges.length;
   twin.events.emit("workflow_run", {
     action: "completed",
     repoFullName: REPO,
@@ -257,14 +270,18 @@ test("a failed run gets one triage comment through the 302 without the token; /d
   await twin.settled();
   assert.equal(triageComments(w.repo, w.pr).length, 1);
   assert.ok(twin.exchanges.some((e) => e.operationId === "issues/update-comment" && e.caller === BOT));
-  // Read-only: the webhook path created no ref, commit or pull request.
-  assert.ok(!twin.exchanges.some((e) => /^(git\/create-|pulls\/create)/.test(e.operationId ?? "")));
+  // Read-only: the webhook path only reads and comments (the App's other writes here are onboarding's, at install).
+  const writes = twin.exchanges.slice(mark).filter((e) => e.method !== "GET" && e.caller === BOT);
+  assert.deepEqual(
+    writes.map((e) => e.operationId),
+    ["issues/update-comment"],
+  );
 
   // A reader's /devops fix is refused, visibly, with no effect.
   await fixAs(w, w.harness.asUser("rita"));
   const refusal = threadComments(w.repo, w.pr).at(-1);
   assert.equal(refusal?.userLogin, BOT);
-  assert.match(refusal?.body ?? "", /`@rita` cannot open a fix pull request: `\/devops fix` needs push/);
+  assert.match(refusal?.body ?? "", /^`@rita` cannot [^\n]*\/devops fix`? needs push \(write\) access/);
   assert.ok(!Object.keys(w.repo.refs).some((r) => r.startsWith("refs/heads/devops-agent/fix-")));
 
   // A writer's /devops fix opens the PR into the PR's branch, in one commit on the PR head.

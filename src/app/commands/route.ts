@@ -9,6 +9,7 @@ import { type CommandContext, refuse } from "../handlers/context.ts";
 import { handlePlan } from "../handlers/plan.ts";
 import { handleStatus } from "../handlers/status.ts";
 import { inlineCode } from "../markdown.ts";
+import { runFixCommand } from "../triage/index.ts";
 import { HELP } from "./help.ts";
 import { type Command, type ParseResult, USAGE } from "./parse.ts";
 
@@ -67,6 +68,23 @@ async function operatorCommand(
   const refusal = operatorRefusal({ login: ctx.sender.login, access, command: `/devops ${name}` });
   if (refusal) {
     await refuse(ctx, { action: `run /devops ${name}`, refusal, fix: "Ask someone with write access." });
+    return;
+  }
+  if (name === "fix") {
+    const common = {
+      octokit: ctx.octokit,
+      owner,
+      repo,
+      issueNumber: ctx.issueNumber,
+      log: ctx.log,
+      fetch: ctx.options.fetch,
+    };
+    await runFixCommand({
+      ...common,
+      commentId: ctx.comment.id,
+      sender: ctx.sender.login,
+      appSlug: ctx.app.slug,
+    });
     return;
   }
   if (name !== "init") {

@@ -30,7 +30,7 @@ export interface TriageCommandOptions {
   log: TriageLog;
   /** The App's slug; asked of GitHub (GET /app) when absent. */
   appSlug?: string;
-  fetch?: Fetch;
+  fetch?: Fetch | undefined;
 }
 
 export type CommandOutcome = { ok: true; detail: string } | { ok: false; reason: string };

@@ -17,7 +17,7 @@ export { FIX_RECIPES, recipeFor } from "./fixes/index.ts";
 
 export interface TriageDeps {
   /** For the token-less log downloads (tests pass a recording one). */
-  fetch?: Fetch;
+  fetch?: Fetch | undefined;
 }
 
 export function registerTriage(app: Probot, deps: TriageDeps = {}): void {

@@ -40,14 +40,15 @@ async function logLocation(
   request: { route: "job"; jobId: number } | { route: "run"; runId: number },
   repo: { owner: string; repo: string },
 ): Promise<string> {
+  // Octokit passes `request.redirect` to fetch: the 302 comes back as it is, its target unvisited.
   const response =
     request.route === "job"
-      ? await octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", {
+      ? await octokit.rest.actions.downloadJobLogsForWorkflowRun({
           ...repo,
           job_id: request.jobId,
           request: { redirect: "manual" },
         })
-      : await octokit.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}/logs", {
+      : await octokit.rest.actions.downloadWorkflowRunLogs({
           ...repo,
           run_id: request.runId,
           request: { redirect: "manual" },
@@ -75,7 +76,11 @@ export async function downloadJobLog(options: {
   jobId: number;
   fetch: Fetch;
 }): Promise<LogSource> {
-  const location = await logLocation(options.octokit, { route: "job", jobId: options.jobId }, options);
+  const location = await logLocation(
+    options.octokit,
+    { route: "job", jobId: options.jobId },
+    { owner: options.owner, repo: options.repo },
+  );
   const response = await openLink(options.fetch, location);
   return response.body as unknown as AsyncIterable<Uint8Array>;
 }
@@ -89,7 +94,11 @@ async function runZipEntries(options: {
   fetch: Fetch;
   jobNames: string[];
 }): Promise<Map<string, Uint8Array>> {
-  const location = await logLocation(options.octokit, { route: "run", runId: options.runId }, options);
+  const location = await logLocation(
+    options.octokit,
+    { route: "run", runId: options.runId },
+    { owner: options.owner, repo: options.repo },
+  );
   const response = await openLink(options.fetch, location);
   const size = Number(response.headers.get("content-length") ?? "0");
   if (size > MAX_ZIP_BYTES) {

@@ -2,7 +2,7 @@
 // context.octokit or @octokit/rest), a logger, and fetch for the token-less log downloads.
 import type { Octokit } from "@octokit/rest";
 
-export type TriageOctokit = Pick<Octokit, "rest" | "paginate" | "request">;
+export type TriageOctokit = Pick<Octokit, "rest" | "paginate">;
 
 export interface TriageLog {
   info(message: string): void;
