@@ -8,9 +8,7 @@ import { type TestContext, test } from "node:test";
 import type { Octokit } from "@octokit/rest";
 import { parse } from "yaml";
 import { createDevopsAgentApp } from "../../src/app/app.ts";
-import { parseCommand } from "../../src/app/commands/parse.ts";
 import { startAppServer } from "../../src/app/server.ts";
-import { registerTriage, runFixCommand, runTriageCommand } from "../../src/app/triage/index.ts";
 import type { Comment, Repo } from "../../src/sandbox/github/state.ts";
 import { addApp, addUser, createRepo, installApp, pushFiles } from "../../src/sandbox/github/world.ts";
 import { openPullRequest } from "../../src/sandbox/github/world-pulls.ts";
@@ -69,7 +67,6 @@ async function world(
     pullAfterRun?: boolean;
     workflows?: boolean;
     /** The real App (app.ts: registerTriage and the command router) instead of the reduced test router. */
-    realApp?: boolean;
   },
 ): Promise<World> {
   const actionEntry = await bundleFixtureAction("failure-action");
@@ -116,32 +113,7 @@ async function world(
     webhookSecret: SECRET,
     baseUrl: twin.url,
     Octokit: SANDBOX_OCTOKIT,
-    app: options.realApp
-      ? createDevopsAgentApp({ fetch: recordingFetch })
-      : (probot) => {
-          registerTriage(probot, { fetch: recordingFetch });
-          // The command router's part, reduced to this command: parse, then hand over with the comment's id.
-          probot.on("issue_comment.created", async (context) => {
-            if (context.isBot) return;
-            const common = {
-              ...context.repo(),
-              octokit: context.octokit,
-              issueNumber: context.payload.issue.number,
-              log: context.log,
-              fetch: recordingFetch,
-            };
-            const triage = /^\/devops triage(?:[ \t]+(\S+))?[ \t]*$/.exec(
-              context.payload.comment.body.trim(),
-            );
-            if (triage) {
-              await runTriageCommand({ ...common, ...(triage[1] ? { runUrl: triage[1] } : {}) });
-              return;
-            }
-            const parsed = parseCommand(context.payload.comment.body);
-            if (parsed.kind !== "command" || parsed.command.name !== "fix") return;
-            await runFixCommand({ ...common, commentId: context.payload.comment.id });
-          });
-        },
+    app: createDevopsAgentApp({ fetch: recordingFetch }),
   });
   t.after(() => server.close());
   app.webhookUrl = server.webhookUrl;
@@ -210,7 +182,7 @@ async function fixPull(w: World) {
 }
 
 test("a failed run gets one triage comment through the 302 without the token; /devops fix by a writer opens the pnpm PR", async (t) => {
-  const w = await world(t, { scenario: "pnpm-skipped-build", realApp: true });
+  const w = await world(t, { scenario: "pnpm-skipped-build" });
   const { twin } = w.harness;
   const run = w.repo.runs[w.runId];
   assert.equal(run?.conclusion, "failure");
@@ -322,10 +294,13 @@ test("a run with no pull request gets no comment; a forged marker is never ours;
     issue_number: w.pr,
     body: `<!-- devops-agent:triage run=${w.runId} -->\n### Triage: forged`,
   });
+  const beforeFix = twin.exchanges.length;
   await fixAs(w, w.wes);
   assert.match(threadComments(w.repo, w.pr).at(-1)?.body ?? "", /no triage comment of mine/);
   assert.ok(
-    !twin.exchanges.some((e) => e.operationId === "pulls/create" || e.operationId === "git/create-ref"),
+    !twin.exchanges
+      .slice(beforeFix)
+      .some((e) => e.operationId === "pulls/create" || e.operationId === "git/create-ref"),
   );
 
   // `/devops triage <url>` refuses another repository's run, then triages this one's on demand.

@@ -10,12 +10,14 @@ export const DEVOPS_SUBCOMMANDS = [
   "status",
   "logs",
   "fix",
+  "triage",
   "rollback",
 ] as const;
 
 export type Command =
   | { name: "help" | "init" | "plan" | "status" | "logs" | "fix" | "rollback" }
   | { name: "deploy"; environment?: string }
+  | { name: "triage"; runUrl?: string }
   | { name: "approve"; hashPrefix?: string }
   | { name: "cancel" };
 
@@ -28,12 +30,15 @@ export type ParseResult =
 /** Environment names as the config schema accepts them (environments.<name>). */
 const ENVIRONMENT = /^[a-z][a-z0-9-]{0,62}$/;
 const HASH_PREFIX = /^[0-9a-f]{7,64}$/i;
+/** Which repository's run it names is checked by the triage command itself. */
+const RUN_URL = /^https?:\/\/[^\s<>]+$/;
 /** Words are separated by spaces and tabs only: any other character (zero-width, NBSP) makes it no command. */
 const WORDS = /[ \t]+/;
 
 export const USAGE = [
   "`/devops help` · `/devops init` · `/devops plan` · `/devops deploy [environment]` · `/devops status` ·",
-  "`/devops logs` · `/devops fix` · `/devops rollback` · `/approve [hash-prefix]` · `/cancel`",
+  "`/devops logs` · `/devops triage [run-url]` · `/devops fix` · `/devops rollback` · `/approve [hash-prefix]` ·",
+  "`/cancel`",
 ].join("\n");
 
 export function parseCommand(body: string): ParseResult {
@@ -74,6 +79,16 @@ function parseDevops(args: string[]): ParseResult {
       };
     }
     return { kind: "command", command: { name, environment } };
+  }
+  if (name === "triage") {
+    const [runUrl] = rest;
+    if (rest.length > 1 || (runUrl !== undefined && !RUN_URL.test(runUrl))) {
+      return {
+        kind: "usage",
+        problem: "`/devops triage` takes nothing or the http(s) URL of a workflow run",
+      };
+    }
+    return { kind: "command", command: runUrl === undefined ? { name } : { name, runUrl } };
   }
   if (rest.length > 0) return { kind: "usage", problem: `\`/devops ${name}\` takes no arguments` };
   return { kind: "command", command: { name } };

@@ -9,7 +9,7 @@ import { type CommandContext, refuse } from "../handlers/context.ts";
 import { handlePlan } from "../handlers/plan.ts";
 import { handleStatus } from "../handlers/status.ts";
 import { inlineCode } from "../markdown.ts";
-import { runFixCommand } from "../triage/index.ts";
+import { runFixCommand, runTriageCommand } from "../triage/index.ts";
 import { HELP } from "./help.ts";
 import { type Command, type ParseResult, USAGE } from "./parse.ts";
 
@@ -49,6 +49,21 @@ async function run(ctx: CommandContext, command: Command, deps: RouteDependencie
       return handleCancel(ctx);
     case "status":
       return handleStatus(ctx);
+    case "triage": {
+      // Read-only (it reads a run's logs and comments), so anyone who may comment may ask for it.
+      const { owner, repo } = ctx.repository;
+      await runTriageCommand({
+        octokit: ctx.octokit,
+        owner,
+        repo,
+        issueNumber: ctx.issueNumber,
+        log: ctx.log,
+        appSlug: ctx.app.slug,
+        fetch: ctx.options.fetch,
+        ...(command.runUrl ? { runUrl: command.runUrl } : {}),
+      });
+      return;
+    }
     case "init":
     case "logs":
     case "fix":

@@ -69,3 +69,13 @@ test("malformed commands get usage, never a guess", () => {
     assert.equal(command(body), "usage", JSON.stringify(body));
   }
 });
+
+test("/devops triage takes nothing or one http(s) run URL", () => {
+  assert.deepEqual(parseCommand("/devops triage"), { kind: "command", command: { name: "triage" } });
+  assert.deepEqual(parseCommand("/devops triage https://github.com/acme/svc/actions/runs/42"), {
+    kind: "command",
+    command: { name: "triage", runUrl: "https://github.com/acme/svc/actions/runs/42" },
+  });
+  assert.equal(parseCommand("/devops triage javascript:alert(1)").kind, "usage");
+  assert.equal(parseCommand("/devops triage https://a https://b").kind, "usage");
+});
