@@ -2,7 +2,6 @@
 // branch), again and again it stays one, and once merged the generated dispatch workflow runs our real,
 // bundled Action in the twin's runner. Real Probot, signed webhooks, the twin's REST API; nothing mocked.
 import assert from "node:assert/strict";
-import { generateKeyPairSync } from "node:crypto";
 import { type TestContext, test } from "node:test";
 import { parse } from "yaml";
 import { devopsAgentApp } from "../../src/app/app.ts";
@@ -13,18 +12,17 @@ import {
   ONBOARDING_BRANCH,
 } from "../../src/app/names.ts";
 import { type OnboardingOctokit, openOnboardingPr } from "../../src/app/onboarding/open-pr.ts";
-import { startAppServer } from "../../src/app/server.ts";
 import { DEPLOY_SCHEMA_PATH, POLICY_SCHEMA_PATH } from "../../src/config/json-schema.ts";
 import { parseDeployConfig } from "../../src/config/load.ts";
 import { CONFIG_PATH, POLICY_PATH } from "../../src/config/schema.ts";
 import { filesAt, getCommit, readFileAt } from "../../src/sandbox/github/git.ts";
 import type { Repo } from "../../src/sandbox/github/state.ts";
 import type { GithubTwin } from "../../src/sandbox/github/twin.ts";
-import { addApp, addUser, createRepo, installApp, pushFiles } from "../../src/sandbox/github/world.ts";
-import { SANDBOX_OCTOKIT, sampleFiles } from "../../src/sandbox/sandbox.ts";
+import { addUser, createRepo, installApp, pushFiles } from "../../src/sandbox/github/world.ts";
+import { sampleFiles } from "../../src/sandbox/sandbox.ts";
+import { installAppOnTwin } from "../support/app-on-twin.ts";
 import { startGithubTwin, type TwinHarness } from "../support/github-twin.ts";
 
-const SECRET = "onboarding-webhook-secret";
 const OWNER = "acme";
 const REPO = "hello-service";
 const ONBOARDING_FILES = [
@@ -49,11 +47,6 @@ interface World {
 async function world(t: TestContext, options: { files?: Record<string, string> } = {}): Promise<World> {
   const harness = await startGithubTwin(t);
   const { twin } = harness;
-  const { publicKey, privateKey } = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  });
   addUser(twin, { login: OWNER, type: "Organization" });
   addUser(twin, { login: "maya" });
   const repo = createRepo(twin, {
@@ -62,11 +55,10 @@ async function world(t: TestContext, options: { files?: Record<string, string> }
     files: options.files ?? sampleFiles(),
     collaborators: { maya: "maintain" },
   });
-  const app = addApp(twin, {
-    slug: "devops-agent",
-    ownerLogin: OWNER,
-    publicKeyPem: publicKey,
-    webhookSecret: SECRET,
+  const { app, probot } = await installAppOnTwin(t, twin, {
+    app: devopsAgentApp,
+    account: OWNER,
+    repositories: [REPO],
     permissions: {
       metadata: "read",
       contents: "write",
@@ -76,21 +68,8 @@ async function world(t: TestContext, options: { files?: Record<string, string> }
       actions: "write",
       workflows: "write",
     },
-    // No `push`: the twin refuses push payloads naming a bot's email (`devops-agent[bot]@…` fails the
-    // webhook description's email format), and onboarding does not need them.
     events: ["installation", "issue_comment", "pull_request"],
   });
-  const server = await startAppServer({
-    appId: app.id,
-    privateKey,
-    webhookSecret: SECRET,
-    baseUrl: twin.url,
-    app: devopsAgentApp,
-    Octokit: SANDBOX_OCTOKIT,
-  });
-  t.after(() => server.close());
-  app.webhookUrl = server.webhookUrl;
-  installApp(twin, { appId: app.id, account: OWNER, repositories: [REPO] });
   await twin.settled();
   return {
     harness,
@@ -100,7 +79,7 @@ async function world(t: TestContext, options: { files?: Record<string, string> }
     async installationOctokit() {
       const installation = Object.values(twin.world.installations).find((i) => i.appId === app.id);
       assert.ok(installation);
-      return (await server.probot.auth(installation.id)) as OnboardingOctokit;
+      return (await probot.auth(installation.id)) as OnboardingOctokit;
     },
   };
 }

@@ -3,20 +3,18 @@
 // following the 302 itself, without the token, diagnoses it and posts exactly one triage comment; then a
 // writer's `/devops fix` opens the fix pull request into the PR's branch, for each of the four recipes.
 import assert from "node:assert/strict";
-import { generateKeyPairSync } from "node:crypto";
 import { type TestContext, test } from "node:test";
 import type { Octokit } from "@octokit/rest";
 import { parse } from "yaml";
 import { createDevopsAgentApp } from "../../src/app/app.ts";
-import { startAppServer } from "../../src/app/server.ts";
 import type { Comment, Repo } from "../../src/sandbox/github/state.ts";
-import { addApp, addUser, createRepo, installApp, pushFiles } from "../../src/sandbox/github/world.ts";
+import { addUser, createRepo, pushFiles } from "../../src/sandbox/github/world.ts";
 import { openPullRequest } from "../../src/sandbox/github/world-pulls.ts";
-import { SANDBOX_OCTOKIT, sampleFiles } from "../../src/sandbox/sandbox.ts";
+import { sampleFiles } from "../../src/sandbox/sandbox.ts";
 import { bundleFixtureAction } from "../fixtures/actions/bundle.ts";
+import { installAppOnTwin } from "../support/app-on-twin.ts";
 import { startGithubTwin, type TwinHarness } from "../support/github-twin.ts";
 
-const SECRET = "triage-webhook-secret";
 const REPO = "acme/hello-service";
 const o = { owner: "acme", repo: "hello-service" };
 const BOT = "devops-agent[bot]";
@@ -72,32 +70,12 @@ async function world(
   const actionEntry = await bundleFixtureAction("failure-action");
   const harness = await startGithubTwin(t, { actionEntry });
   const { twin } = harness;
-  const { publicKey, privateKey } = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  });
   addUser(twin, { login: "acme", type: "Organization" });
   const repo = createRepo(twin, {
     owner: "acme",
     name: "hello-service",
     files: { ...sampleFiles(), ".github/workflows/build.yml": workflow(options.scenario) },
     collaborators: { maya: "maintain", wes: "write", rita: "read" },
-  });
-  const app = addApp(twin, {
-    slug: "devops-agent",
-    ownerLogin: "acme",
-    publicKeyPem: publicKey,
-    webhookSecret: SECRET,
-    permissions: {
-      metadata: "read",
-      contents: "write",
-      issues: "write",
-      pull_requests: "write",
-      actions: "read",
-      ...(options.workflows === false ? {} : { workflows: "write" as const }),
-    },
-    events: ["issue_comment", "workflow_run"],
   });
   // The App's fetch for log links, recorded: what it sent to the short-lived URL is the evidence.
   const fetches: FetchCall[] = [];
@@ -107,17 +85,21 @@ async function world(
     fetches.push({ url, authorization: headers.get("authorization") });
     return fetch(input, init);
   };
-  const server = await startAppServer({
-    appId: app.id,
-    privateKey,
-    webhookSecret: SECRET,
-    baseUrl: twin.url,
-    Octokit: SANDBOX_OCTOKIT,
+  await installAppOnTwin(t, twin, {
     app: createDevopsAgentApp({ fetch: recordingFetch }),
+    account: "acme",
+    repositories: ["hello-service"],
+    permissions: {
+      metadata: "read",
+      contents: "write",
+      issues: "write",
+      pull_requests: "write",
+      actions: "read",
+      ...(options.workflows === false ? {} : { workflows: "write" as const }),
+    },
+    events: ["issue_comment", "workflow_run"],
+    senderLogin: "acme",
   });
-  t.after(() => server.close());
-  app.webhookUrl = server.webhookUrl;
-  installApp(twin, { appId: app.id, account: "acme", repositories: ["hello-service"], senderLogin: "acme" });
 
   const wes = harness.asUser("wes");
   const maya = harness.asUser("maya");

@@ -2,19 +2,15 @@
 // REST API with its installation token. Nothing is mocked: Probot checks the signature, routes the event and
 // authenticates as the App (JWT → installation token) against the twin.
 import assert from "node:assert/strict";
-import { generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type TestContext, test } from "node:test";
 import type { ApplicationFunction } from "probot";
-import { startAppServer } from "../../src/app/server.ts";
 import type { App } from "../../src/sandbox/github/state.ts";
 import { signWebhook } from "../../src/sandbox/github/webhooks.ts";
-import { addApp, addUser, createRepo, installApp, pushFiles } from "../../src/sandbox/github/world.ts";
-import { SANDBOX_OCTOKIT } from "../../src/sandbox/sandbox.ts";
+import { addUser, createRepo, pushFiles } from "../../src/sandbox/github/world.ts";
+import { installAppOnTwin, WEBHOOK_SECRET } from "../support/app-on-twin.ts";
 import { startGithubTwin, type TwinHarness } from "../support/github-twin.ts";
-
-const SECRET = "webhook-secret-for-tests";
 
 interface World {
   harness: TwinHarness;
@@ -30,19 +26,13 @@ async function world(
 ): Promise<World> {
   const harness = await startGithubTwin(t, { expectViolations: options.expectViolations });
   const { twin } = harness;
-  const { publicKey, privateKey } = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  });
   addUser(twin, { login: "acme", type: "Organization" });
   addUser(twin, { login: "alice" });
   createRepo(twin, { owner: "acme", name: "svc", collaborators: { alice: "write" } });
-  const app = addApp(twin, {
-    slug: "devops-agent",
-    ownerLogin: "acme",
-    publicKeyPem: publicKey,
-    webhookSecret: SECRET,
+  const { app, webhookUrl } = await installAppOnTwin(t, twin, {
+    app: appFn,
+    account: "acme",
+    repositories: ["svc"],
     permissions: {
       issues: "write",
       pull_requests: "write",
@@ -51,20 +41,9 @@ async function world(
       actions: "read",
     },
     events: options.events ?? ["issue_comment", "issues", "pull_request", "push"],
+    senderLogin: "acme",
   });
-  const server = await startAppServer({
-    appId: app.id,
-    privateKey,
-    webhookSecret: SECRET,
-    baseUrl: twin.url,
-    app: appFn,
-    Octokit: SANDBOX_OCTOKIT,
-  });
-  // Registered after the harness, so it runs first: Probot stops before the twin settles and closes.
-  t.after(() => server.close());
-  app.webhookUrl = server.webhookUrl;
-  installApp(twin, { appId: app.id, account: "acme", repositories: ["svc"], senderLogin: "acme" });
-  return { harness, app, webhookUrl: server.webhookUrl };
+  return { harness, app, webhookUrl };
 }
 
 test("a user's comment reaches Probot as a signed issue_comment.created and the App's reply lands in the twin", async (t) => {
@@ -156,7 +135,7 @@ test("a delivery with a bad signature is refused and the handler does not run; t
   assert.ok(unsigned.status >= 400 && unsigned.status < 500, `unsigned delivery answered ${unsigned.status}`);
   assert.equal(runs, 0);
   // The same body signed with the App's secret is accepted: the refusals above were about the signature.
-  const genuine = await post(signWebhook(SECRET, body));
+  const genuine = await post(signWebhook(WEBHOOK_SECRET, body));
   assert.equal(genuine.status, 200);
   assert.equal(runs, 1);
 });

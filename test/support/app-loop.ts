@@ -4,32 +4,29 @@
 // pull request by wes and the head commit's image published in the twin's registry. People act through the
 // REST API with their own tokens. Runs execute a no-op Action so they finish fast.
 import assert from "node:assert/strict";
-import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestContext } from "node:test";
 import type { Octokit } from "@octokit/rest";
-import { ProbotOctokit } from "probot";
 import { createDevopsAgentApp } from "../../src/app/app.ts";
 import { CHECKLIST_MARKER, DISPATCH_WORKFLOW_PATH } from "../../src/app/names.ts";
 import { dispatchWorkflow } from "../../src/app/onboarding/workflows.ts";
-import { startAppServer } from "../../src/app/server.ts";
 import { CONFIG_PATH, POLICY_PATH } from "../../src/config/schema.ts";
 import type { App, Repo } from "../../src/sandbox/github/state.ts";
 import type { GithubTwin } from "../../src/sandbox/github/twin.ts";
 import { issueCommentPayload } from "../../src/sandbox/github/webhook-payloads.ts";
 import { signWebhook } from "../../src/sandbox/github/webhooks.ts";
-import { addApp, addUser, createRepo, installApp, pushFiles } from "../../src/sandbox/github/world.ts";
+import { addUser, createRepo, pushFiles } from "../../src/sandbox/github/world.ts";
 import { publishImage } from "../../src/sandbox/github/world-packages.ts";
 import { openPullRequest } from "../../src/sandbox/github/world-pulls.ts";
 import { sampleFiles } from "../../src/sandbox/sandbox.ts";
+import { installAppOnTwin, WEBHOOK_SECRET } from "./app-on-twin.ts";
 import { startGithubTwin, type TwinHarness } from "./github-twin.ts";
 
 export const OWNER = "acme";
 export const NAME = "hello-service";
 export const FULL = `${OWNER}/${NAME}`;
-const SECRET = "app-loop-webhook-secret";
 
 export const DEPLOY_YML = `version: 1
 app:
@@ -127,7 +124,6 @@ export async function startAppLoop(t: TestContext, options: LoopOptions = {}): P
   const clock = { now: () => new Date(Date.now() + offset) };
   const harness = await startGithubTwin(t, { clock, actionEntry: noopActionEntry() });
   const { twin } = harness;
-  const { publicKey, privateKey } = keys();
   addUser(twin, { login: OWNER, type: options.ownerType ?? "Organization" });
   for (const login of ["maya", "mo", "wes", "will", "tara", "olga"]) addUser(twin, { login });
   const policy = options.policy === undefined ? POLICY_YML : options.policy;
@@ -143,11 +139,10 @@ export async function startAppLoop(t: TestContext, options: LoopOptions = {}): P
     }),
     collaborators: { maya: "maintain", mo: "maintain", wes: "write", will: "write", tara: "triage" },
   });
-  const app = addApp(twin, {
-    slug: "devops-agent",
-    ownerLogin: OWNER,
-    publicKeyPem: publicKey,
-    webhookSecret: SECRET,
+  const { app, installation, webhookUrl } = await installAppOnTwin(t, twin, {
+    app: createDevopsAgentApp({ registryUrl: new URL(twin.url).origin }),
+    account: OWNER,
+    repositories: [NAME],
     permissions: {
       metadata: "read",
       contents: "write",
@@ -161,23 +156,6 @@ export async function startAppLoop(t: TestContext, options: LoopOptions = {}): P
     },
     events: ["issue_comment", "issues", "pull_request", "push"],
   });
-  const server = await startAppServer({
-    appId: app.id,
-    privateKey,
-    webhookSecret: SECRET,
-    baseUrl: twin.url,
-    app: createDevopsAgentApp({ registryUrl: new URL(twin.url).origin }),
-    // Octokit's throttling spaces writes a second apart to respect GitHub's secondary rate limits; the twin has
-    // none, and a test would spend its time waiting.
-    // (A function, so it applies after Probot's own defaults, which set the throttle options.)
-    Octokit: ProbotOctokit.defaults((options: { throttle?: object }) => ({
-      ...options,
-      throttle: { ...options.throttle, enabled: false },
-    })),
-  });
-  t.after(() => server.close());
-  app.webhookUrl = server.webhookUrl;
-  const installation = installApp(twin, { appId: app.id, account: OWNER, repositories: [NAME] });
 
   const author = options.author ?? "wes";
   const first = pushFiles(twin, {
@@ -263,13 +241,13 @@ export async function startAppLoop(t: TestContext, options: LoopOptions = {}): P
       );
     },
     async deliver(event, body) {
-      const response = await fetch(server.webhookUrl, {
+      const response = await fetch(webhookUrl, {
         method: "POST",
         headers: {
           "content-type": "application/json",
           "x-github-event": event,
           "x-github-delivery": crypto.randomUUID(),
-          "x-hub-signature-256": signWebhook(SECRET, body),
+          "x-hub-signature-256": signWebhook(WEBHOOK_SECRET, body),
         },
         body,
       });
@@ -339,14 +317,4 @@ export function applyRuns(loop: AppLoop) {
 
 export function planRuns(loop: AppLoop) {
   return Object.values(loop.repo.runs).filter((r) => r.inputs.command === "plan");
-}
-
-let cachedKeys: { publicKey: string; privateKey: string } | undefined;
-function keys(): { publicKey: string; privateKey: string } {
-  cachedKeys ??= generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  });
-  return cachedKeys;
 }

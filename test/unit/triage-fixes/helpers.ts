@@ -1,21 +1,11 @@
 // Shared helpers for the fix recipe tests: real diagnoses from the engine, and the sample app's files.
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative } from "node:path";
 import type { FixInput, FixOutcome, FixRecipe } from "../../../src/app/triage/fixes/index.ts";
+import { sampleFiles } from "../../../src/sandbox/sandbox.ts";
 import { type Diagnosis, diagnose } from "../../../src/triage/index.ts";
 
+/** The sandbox's sample service, as the tests' repository. */
 export function sampleApp(): Record<string, string> {
-  const root = new URL("../../../src/sandbox/sample-app/", import.meta.url).pathname;
-  const files: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files[relative(root, path)] = readFileSync(path, "utf8");
-    }
-  };
-  walk(root);
-  return files;
+  return sampleFiles();
 }
 
 export async function diagnosisOf(log: string): Promise<Diagnosis> {
