@@ -7,6 +7,7 @@ import { type TestContext, test } from "node:test";
 import type { Octokit } from "@octokit/rest";
 import { parse } from "yaml";
 import { createDevopsAgentApp } from "../../src/app/app.ts";
+import { DISPATCH_WORKFLOW_PATH } from "../../src/app/names.ts";
 import type { Comment, Repo } from "../../src/sandbox/github/state.ts";
 import { addUser, createRepo, pushFiles } from "../../src/sandbox/github/world.ts";
 import { openPullRequest } from "../../src/sandbox/github/world-pulls.ts";
@@ -64,7 +65,8 @@ async function world(
     files?: Record<string, string>;
     pullAfterRun?: boolean;
     workflows?: boolean;
-    /** The real App (app.ts: registerTriage and the command router) instead of the reduced test router. */
+    /** Where the failing workflow lives (default .github/workflows/build.yml). */
+    workflowPath?: string;
   },
 ): Promise<World> {
   const actionEntry = await bundleFixtureAction("failure-action");
@@ -74,7 +76,10 @@ async function world(
   const repo = createRepo(twin, {
     owner: "acme",
     name: "hello-service",
-    files: { ...sampleFiles(), ".github/workflows/build.yml": workflow(options.scenario) },
+    files: {
+      ...sampleFiles(),
+      [options.workflowPath ?? ".github/workflows/build.yml"]: workflow(options.scenario),
+    },
     collaborators: { maya: "maintain", wes: "write", rita: "read" },
   });
   // The App's fetch for log links, recorded: what it sent to the short-lived URL is the evidence.
@@ -117,7 +122,7 @@ async function world(
     "POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
     {
       ...o,
-      workflow_id: "build.yml",
+      workflow_id: (options.workflowPath ?? ".github/workflows/build.yml").split("/").pop() as string,
       ref: "feature",
       return_run_details: true,
     },
@@ -350,4 +355,12 @@ test("recipe: a curl health check in an image without curl → the fix PR probes
     await read("Dockerfile"),
     /^HEALTHCHECK --interval=10s CMD \["node", "-e", "fetch\('http:\/\/localhost:3000\/healthz'\)/m,
   );
+});
+
+test("runs of the App's own dispatch workflow are not triaged: the Action reports those in the thread", async (t) => {
+  const w = await world(t, { scenario: "pnpm-skipped-build", workflowPath: DISPATCH_WORKFLOW_PATH });
+  assert.equal(w.repo.runs[w.runId]?.conclusion, "failure");
+  assert.equal(triageComments(w.repo, w.pr).length, 0);
+  const afterRun = w.harness.twin.exchanges.filter((e) => e.caller === "devops-agent[bot]");
+  assert.ok(!afterRun.some((e) => e.operationId === "actions/list-jobs-for-workflow-run"));
 });

@@ -2,6 +2,7 @@
 // its pull request (DESIGN authorization rule 1: it only reads and comments); `/devops triage` and
 // `/devops fix` are exported for the command router.
 import type { Probot } from "probot";
+import { DISPATCH_WORKFLOW_PATH } from "../names.ts";
 import { appBotLogin } from "./identity.ts";
 import { pullForSha } from "./pull.ts";
 import { triageRunInto } from "./triage-run.ts";
@@ -28,6 +29,9 @@ export function registerTriage(app: Probot, deps: TriageDeps = {}): void {
     const repo = payload.repository.name;
     const log = { info: (m: string) => context.log.info(m), warn: (m: string) => context.log.warn(m) };
     if (!FAILED_CONCLUSIONS.has(run.conclusion)) return;
+    // Our own plan and apply runs report their outcome in the thread themselves (the Action does), so the
+    // App does not triage them a second time.
+    if (payload.workflow_run.path === DISPATCH_WORKFLOW_PATH) return;
     const octokit = context.octokit;
     // Fork runs list no pull requests, so the head commit is what finds the PR.
     const pull = await pullForSha({ octokit, owner, repo, sha: run.headSha });
