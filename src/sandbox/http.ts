@@ -17,6 +17,11 @@ export interface TwinResponse {
   headers?: Record<string, string>;
   /** JSON-serialised unless it is a Buffer or string, which are sent as they are. */
   body?: unknown;
+  /**
+   * Fault injection: destroy the connection after `afterMs` without sending a byte of the response, as a
+   * provider does when it committed a change and the answer was lost, or when it hangs past a timeout.
+   */
+  drop?: { afterMs: number };
 }
 
 export interface RunningServer {
@@ -54,6 +59,11 @@ export async function listen(
       response = await handle(request);
     } catch (error) {
       response = { status: 500, body: { message: `twin bug: ${(error as Error).stack ?? error}` } };
+    }
+    if (response.drop) {
+      const timer = setTimeout(() => incoming.socket.destroy(), response.drop.afterMs);
+      timer.unref();
+      return;
     }
     const headers: Record<string, string> = { ...response.headers };
     let payload: Buffer | string | undefined;

@@ -156,7 +156,10 @@ export class OpenApiContract {
   ): string[] {
     const route = this.#route(operationId);
     const responses = route.operation.responses as JsonObject;
-    const declared = responses[String(status)] ?? responses.default;
+    // OpenAPI 3 range keys ("4XX"; Cloudflare also writes "4xx") stand for every status in the class.
+    const range = `${String(status)[0]}XX`;
+    const declared =
+      responses[String(status)] ?? responses[range] ?? responses[range.toLowerCase()] ?? responses.default;
     if (declared === undefined && this.#undocumentedErrorSchema && status >= 400 && status < 500) {
       const validate = this.#compile(
         `error ${this.#undocumentedErrorSchema}`,

@@ -1,0 +1,13 @@
+export { cloudflareContract } from "./contract.ts";
+export { type FaultKind, type FaultOptions, FaultSchedule, mulberry32 } from "./faults.ts";
+export type { CloudflareToken, CloudflareWorld, DnsRecord, TokenScope, Zone } from "./state.ts";
+export {
+  CloudflareApiError,
+  CloudflareTwin,
+  type CloudflareTwinOptions,
+  type ContractReport,
+  type Exchange,
+  type Handler,
+  type HandlerTable,
+} from "./twin.ts";
+export { addRecord, addToken, addZone, fqdn, recordsOf, zoneByName } from "./world.ts";
