@@ -180,6 +180,13 @@ test("auth: a DNS:Read token reads but cannot write; bad and missing tokens are 
     assert.match(error.message, /9109/);
     return true;
   });
+  const bare = await fetch(`${twin.baseURL}/zones`);
+  assert.equal(bare.status, 401);
+  assert.equal(((await bare.json()) as { errors: { code: number }[] }).errors[0]?.code, 10000);
+  const malformed = await fetch(`${twin.baseURL}/zones`, { headers: { authorization: "Token abc" } });
+  assert.equal(malformed.status, 400);
+  const chain = (await malformed.json()) as { errors: { code: number; error_chain: { code: number }[] }[] };
+  assert.deepEqual([chain.errors[0]?.code, chain.errors[0]?.error_chain[0]?.code], [6003, 6111]);
   const verified = await ro.user.tokens.verify();
   assert.equal(verified.status, "active");
   assert.equal(verified.id, reader.id);
