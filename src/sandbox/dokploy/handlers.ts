@@ -1,0 +1,296 @@
+// Dokploy's procedures as the twin implements them, following PROVIDERS.md §1 (read from Dokploy's routers and
+// services). Each returns the procedure's raw value (no envelope) or throws a TrpcError.
+import { randomBytes } from "node:crypto";
+import { TrpcError } from "./errors.ts";
+import type { ApplicationRow, DeploymentOutcome, DomainRow, EnvironmentRow, ProjectRow } from "./state.ts";
+import type { HandlerContext, HandlerTable } from "./twin.ts";
+
+const DEFAULT_BUILD_MS = 2000;
+
+function text(ctx: HandlerContext, key: string): string | null {
+  const value = ctx.body[key];
+  return typeof value === "string" ? value : null;
+}
+
+function projectOf(ctx: HandlerContext, projectId: string): ProjectRow {
+  const project = ctx.world.projects[projectId];
+  if (!project) throw new TrpcError("NOT_FOUND", "Project not found");
+  if (project.organizationId !== ctx.organizationId)
+    throw new TrpcError("UNAUTHORIZED", "You are not authorized to access this project");
+  return project;
+}
+
+function environmentOf(ctx: HandlerContext, environmentId: string): EnvironmentRow {
+  const environment = ctx.world.environments[environmentId];
+  if (!environment) throw new TrpcError("NOT_FOUND", "Environment not found");
+  projectOf(ctx, environment.projectId);
+  return environment;
+}
+
+function applicationOf(ctx: HandlerContext, applicationId: string | null): ApplicationRow {
+  const application = applicationId ? ctx.world.applications[applicationId] : undefined;
+  if (!application) throw new TrpcError("NOT_FOUND", "Application not found");
+  const environment = ctx.world.environments[application.environmentId];
+  const project = environment ? ctx.world.projects[environment.projectId] : undefined;
+  if (project?.organizationId !== ctx.organizationId)
+    throw new TrpcError("UNAUTHORIZED", "You are not authorized to access this application");
+  return application;
+}
+
+function projectTree(ctx: HandlerContext, project: ProjectRow): unknown {
+  const environments = Object.values(ctx.world.environments)
+    .filter((e) => e.projectId === project.projectId)
+    .map((e) => ({
+      ...e,
+      applications: Object.values(ctx.world.applications).filter((a) => a.environmentId === e.environmentId),
+      compose: [],
+    }));
+  return { ...project, environments };
+}
+
+/** Dokploy's appName: the cleaned input plus "-" and 6 random characters, so two creates never collide. */
+function buildAppName(base: string): string {
+  const cleaned =
+    base
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, "-")
+      .replace(/^-+|-+$/g, "")
+      .slice(0, 56) || "app";
+  const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+  const suffix = [...randomBytes(6)].map((b) => alphabet[b % alphabet.length]).join("");
+  return `${cleaned}-${suffix}`;
+}
+
+function newestFirst<T extends { createdAt: string }>(rows: T[]): T[] {
+  return rows.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/** `/etc/dokploy/logs/<appName>/<appName>-yyyy-MM-dd:HH:mm:ss.log` (PROVIDERS.md §1). */
+function logPath(appName: string, at: Date): string {
+  const stamp = at
+    .toISOString()
+    .replace(/T/, ":")
+    .replace(/\.\d{3}Z$/, "");
+  return `/etc/dokploy/logs/${appName}/${appName}-${stamp}.log`;
+}
+
+function defaultOutcome(application: ApplicationRow): DeploymentOutcome {
+  return {
+    status: "done",
+    log: [
+      `Initializing deployment of ${application.appName}`,
+      `Pulling ${application.dockerImage ?? "(no image)"}`,
+      "Starting service",
+      "Docker Deployed: ✅",
+    ],
+  };
+}
+
+function deploy(ctx: HandlerContext): undefined {
+  const application = applicationOf(ctx, text(ctx, "applicationId"));
+  const outcome = ctx.world.scripted[application.applicationId]?.shift() ?? defaultOutcome(application);
+  const now = ctx.twin.clock.now();
+  const deploymentId = ctx.twin.newId();
+  ctx.world.deployments[deploymentId] = {
+    deploymentId,
+    title: text(ctx, "title") ?? "Manual deployment",
+    description: text(ctx, "description"),
+    status: "running",
+    logPath: logPath(application.appName, now),
+    pid: null,
+    applicationId: application.applicationId,
+    composeId: null,
+    serverId: application.serverId,
+    isPreviewDeployment: false,
+    previewDeploymentId: null,
+    createdAt: now.toISOString(),
+    startedAt: now.toISOString(),
+    finishedAt: null,
+    errorMessage: null,
+  };
+  ctx.world.runs[deploymentId] = {
+    deploymentId,
+    finishesAtMs: now.getTime() + (outcome.durationMs ?? DEFAULT_BUILD_MS),
+    outcome,
+  };
+  application.applicationStatus = "running";
+  // Self-hosted Dokploy queues the job and answers 200 with an empty body (PROVIDERS.md §1).
+  return undefined;
+}
+
+const HOSTNAME =
+  /^(?=.{1,253}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
+
+export const dokployHandlers: HandlerTable = {
+  "project-all": (ctx) =>
+    Object.values(ctx.world.projects)
+      .filter((p) => p.organizationId === ctx.organizationId)
+      .map((p) => projectTree(ctx, p)),
+
+  "project-one": (ctx) => projectTree(ctx, projectOf(ctx, ctx.query.get("projectId") ?? "")),
+
+  "project-create": (ctx) => {
+    const createdAt = ctx.twin.now();
+    const project: ProjectRow = {
+      projectId: ctx.twin.newId(),
+      name: text(ctx, "name") ?? "",
+      description: text(ctx, "description"),
+      createdAt,
+      organizationId: ctx.organizationId,
+      env: text(ctx, "env") ?? "",
+    };
+    // A production environment is created with every project; application.create needs its id.
+    const environment: EnvironmentRow = {
+      environmentId: ctx.twin.newId(),
+      name: "production",
+      description: "Production environment",
+      createdAt,
+      env: "",
+      projectId: project.projectId,
+    };
+    ctx.world.projects[project.projectId] = project;
+    ctx.world.environments[environment.environmentId] = environment;
+    return { project, environment };
+  },
+
+  "application-create": (ctx) => {
+    const environment = environmentOf(ctx, text(ctx, "environmentId") ?? "");
+    const name = text(ctx, "name") ?? "";
+    const application: ApplicationRow = {
+      applicationId: ctx.twin.newId(),
+      name,
+      appName: buildAppName(text(ctx, "appName") ?? `app-${name}`),
+      description: text(ctx, "description"),
+      env: null,
+      buildArgs: null,
+      buildSecrets: null,
+      createEnvFile: true,
+      applicationStatus: "idle",
+      sourceType: (text(ctx, "sourceType") as ApplicationRow["sourceType"] | null) ?? "github",
+      dockerImage: null,
+      username: null,
+      password: null,
+      registryUrl: null,
+      autoDeploy: true,
+      refreshToken: ctx.twin.newId(),
+      environmentId: environment.environmentId,
+      serverId: text(ctx, "serverId"),
+      createdAt: ctx.twin.now(),
+    };
+    ctx.world.applications[application.applicationId] = application;
+    return application;
+  },
+
+  "application-one": (ctx) => {
+    const application = applicationOf(ctx, ctx.query.get("applicationId"));
+    const environment = ctx.world.environments[application.environmentId] as EnvironmentRow;
+    return {
+      ...application,
+      environment: { ...environment, project: ctx.world.projects[environment.projectId] },
+      domains: Object.values(ctx.world.domains).filter((d) => d.applicationId === application.applicationId),
+      deployments: newestFirst(
+        Object.values(ctx.world.deployments).filter((d) => d.applicationId === application.applicationId),
+      ),
+      mounts: [],
+      ports: [],
+      redirects: [],
+      security: [],
+      registry: null,
+      server: null,
+      hasGitProviderAccess: true,
+      unauthorizedProvider: false,
+    };
+  },
+
+  "application-saveDockerProvider": (ctx) => {
+    const application = applicationOf(ctx, text(ctx, "applicationId"));
+    application.dockerImage = text(ctx, "dockerImage");
+    application.username = text(ctx, "username");
+    application.password = text(ctx, "password");
+    application.registryUrl = text(ctx, "registryUrl");
+    application.sourceType = "docker";
+    application.applicationStatus = "idle";
+    return true;
+  },
+
+  "application-saveEnvironment": (ctx) => {
+    const application = applicationOf(ctx, text(ctx, "applicationId"));
+    application.env = text(ctx, "env");
+    application.buildArgs = text(ctx, "buildArgs");
+    application.buildSecrets = text(ctx, "buildSecrets");
+    application.createEnvFile = ctx.body.createEnvFile === true;
+    return true;
+  },
+
+  "application-deploy": deploy,
+  "application-redeploy": deploy,
+
+  "domain-create": (ctx) => {
+    const host = (text(ctx, "host") ?? "").trim();
+    if (!HOSTNAME.test(host)) throw new TrpcError("BAD_REQUEST", "Invalid hostname");
+    const https = ctx.body.https === true;
+    const certificateType = text(ctx, "certificateType") as DomainRow["certificateType"] | null;
+    if (https && !certificateType)
+      throw new TrpcError("BAD_REQUEST", "certificateType is required when https is enabled");
+    if (certificateType === "custom" && !text(ctx, "customCertResolver"))
+      throw new TrpcError("BAD_REQUEST", "customCertResolver is required for a custom certificate");
+    const path = text(ctx, "path");
+    if (ctx.body.stripPath === true && (!path || path === "/"))
+      throw new TrpcError("BAD_REQUEST", "stripPath requires a path other than /");
+    const applicationId = text(ctx, "applicationId");
+    if (applicationId) applicationOf(ctx, applicationId);
+    const port = typeof ctx.body.port === "number" ? ctx.body.port : 3000;
+    const domain: DomainRow = {
+      domainId: ctx.twin.newId(),
+      host,
+      https,
+      port,
+      path: path ?? "/",
+      internalPath: text(ctx, "internalPath") ?? "/",
+      stripPath: ctx.body.stripPath === true,
+      customEntrypoint: text(ctx, "customEntrypoint"),
+      serviceName: text(ctx, "serviceName"),
+      domainType: (text(ctx, "domainType") as DomainRow["domainType"]) ?? "application",
+      uniqueConfigKey: ctx.world.nextDomainKey++,
+      createdAt: ctx.twin.now(),
+      composeId: text(ctx, "composeId"),
+      customCertResolver: text(ctx, "customCertResolver"),
+      applicationId,
+      previewDeploymentId: text(ctx, "previewDeploymentId"),
+      certificateType: certificateType ?? "none",
+      middlewares: Array.isArray(ctx.body.middlewares) ? (ctx.body.middlewares as string[]) : null,
+      enabled: true,
+    };
+    ctx.world.domains[domain.domainId] = domain;
+    return domain;
+  },
+
+  "domain-byApplicationId": (ctx) => {
+    const application = applicationOf(ctx, ctx.query.get("applicationId"));
+    return Object.values(ctx.world.domains).filter((d) => d.applicationId === application.applicationId);
+  },
+
+  "deployment-all": (ctx) => {
+    const application = applicationOf(ctx, ctx.query.get("applicationId"));
+    return newestFirst(
+      Object.values(ctx.world.deployments).filter((d) => d.applicationId === application.applicationId),
+    );
+  },
+
+  "deployment-readLogs": (ctx) => {
+    const deployment = ctx.world.deployments[ctx.query.get("deploymentId") ?? ""];
+    if (!deployment) throw new TrpcError("NOT_FOUND", "Deployment not found");
+    applicationOf(ctx, deployment.applicationId);
+    const run = ctx.world.runs[deployment.deploymentId];
+    if (!run) return "";
+    // While the build runs, the log grows with the twin's clock; once finished it is complete.
+    let lines = run.outcome.log;
+    if (deployment.status === "running") {
+      const duration = run.outcome.durationMs ?? DEFAULT_BUILD_MS;
+      const elapsed = ctx.twin.clock.now().getTime() - (run.finishesAtMs - duration);
+      lines = lines.slice(0, Math.max(1, Math.floor((lines.length * elapsed) / duration)));
+    }
+    const tail = Number(ctx.query.get("tail") ?? 100);
+    return lines.slice(-tail).join("\n");
+  },
+};
