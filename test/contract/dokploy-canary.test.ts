@@ -67,3 +67,16 @@ test("canary: a mutation sent as GET matches no operation", async (t) => {
   await response.body.dump();
   assert.equal(twin.contractReport().violations.length, 1);
 });
+
+test("canary: a mutation without a JSON content type is refused 415 and recorded", async (t) => {
+  const { twin, api, apiKey } = await startDokployTwin(t, { expectViolations: true });
+  const response = await request(`${api}/project.create`, {
+    method: "POST",
+    headers: { "x-api-key": apiKey, "content-type": "text/plain" },
+    body: JSON.stringify({ name: "svc" }),
+  });
+  assert.equal(response.statusCode, 415);
+  assert.equal(((await response.body.json()) as { code: string }).code, "UNSUPPORTED_MEDIA_TYPE");
+  assert.equal(Object.keys(twin.world.projects).length, 0);
+  assert.match(twin.contractReport().violations[0]?.violations[0] ?? "", /content-type/);
+});
