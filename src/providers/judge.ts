@@ -1,0 +1,40 @@
+// The kernel's drift rule (DESIGN "Drift is judged per step"), pure so it is tested without any provider:
+// at apply, the live state must be the state the plan expected (apply the step) or already the desired state
+// (skip it: how a resumed or re-run apply converges). Anything else is drift: refuse, report, change nothing.
+import { isDeepStrictEqual } from "node:util";
+import type { Step } from "../plan/types.ts";
+import type { LiveState } from "./types.ts";
+
+export type Verdict = "apply" | "skip" | "drift";
+
+export function judge(step: Step, live: LiveState): Verdict {
+  // A resource that exists and is not ours is changed only when the plan says adopt (issue 4).
+  if (live.exists && !live.ours && !step.adopt) return "drift";
+  if (matches(live, step.desired)) return "skip";
+  // `expected` undefined: the read-only plan run did not record a live state. Only an absent resource is
+  // safe to create then; anything already there was not seen by whoever approved the plan.
+  if (step.expected === undefined) return live.exists ? "drift" : "apply";
+  return matches(live, step.expected) ? "apply" : "drift";
+}
+
+/**
+ * Whether live state is `target`: null means absent; otherwise every field the target names must be equal
+ * (providers report allow-listed fields in the shape of `desired`; fields the target does not name are not
+ * ours to judge, e.g. timestamps).
+ */
+export function matches(live: LiveState, target: unknown): boolean {
+  if (target === null) return !live.exists;
+  if (!live.exists) return false;
+  return isSubset(target, live.state);
+}
+
+function isSubset(target: unknown, actual: unknown): boolean {
+  if (isRecord(target) && isRecord(actual)) {
+    return Object.entries(target).every(([key, value]) => isSubset(value, actual[key]));
+  }
+  return isDeepStrictEqual(target, actual);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
