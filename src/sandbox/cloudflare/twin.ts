@@ -3,6 +3,7 @@
 // paging and rate-limit headers (PROVIDERS.md §2). Every exchange is checked against Cloudflare's own
 // description (contract.ts), fail-closed: in strict mode a response that breaks it is answered 500.
 import { type Clock, systemClock } from "../clock.ts";
+import { type Exchange, type ExchangeSummary, summarizeExchanges } from "../exchanges.ts";
 import { listen, type RunningServer, type TwinRequest, type TwinResponse } from "../http.ts";
 import { cloudflareContract } from "./contract.ts";
 import { type FaultKind, type FaultOptions, FaultSchedule } from "./faults.ts";
@@ -45,22 +46,9 @@ export interface HandlerContext {
 export type Handler = (ctx: HandlerContext) => TwinResponse;
 export type HandlerTable = Record<string, Handler>;
 
-export interface Exchange {
-  operationId: string | null;
-  method: string;
-  path: string;
-  status: number;
-  violations: string[];
-  /** The token id that called. */
-  caller?: string;
-  /** An injected fault; `lost-response` means the change was applied and the answer never sent. */
-  fault?: FaultKind;
-}
+export type { Exchange };
 
-export interface ContractReport {
-  validated: number;
-  total: number;
-  violations: Exchange[];
+export interface ContractReport extends ExchangeSummary {
   /** Exchanges whose answer was replaced by an injected fault (429, 5xx, timeout): not held to the description. */
   faults: number;
 }
@@ -130,13 +118,7 @@ export class CloudflareTwin {
   contractReport(): ContractReport {
     const faulted = (e: Exchange) => e.fault !== undefined && e.fault !== "lost-response";
     const held = this.exchanges.filter((e) => !faulted(e));
-    const violations = held.filter((e) => e.violations.length > 0);
-    return {
-      validated: held.length - violations.length,
-      total: held.length,
-      violations,
-      faults: this.exchanges.length - held.length,
-    };
+    return { ...summarizeExchanges(held), faults: this.exchanges.length - held.length };
   }
 
   /** Injected faults in order, for replay assertions. */

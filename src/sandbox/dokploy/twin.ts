@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Clock, systemClock } from "../clock.ts";
+import { type Exchange, type ExchangeSummary, summarizeExchanges } from "../exchanges.ts";
 import { listen, type RunningServer, type TwinRequest, type TwinResponse } from "../http.ts";
 import { OpenApiContract } from "../openapi-contract.ts";
 import { STATUS, TrpcError } from "./errors.ts";
@@ -29,22 +30,9 @@ export type Handler = (ctx: HandlerContext) => unknown;
 /** Keyed by the description's operationId (`application-create`). */
 export type HandlerTable = Record<string, Handler>;
 
-export interface Exchange {
-  operationId: string | null;
-  method: string;
-  path: string;
-  status: number;
-  violations: string[];
-  /** An injected fault, when one was served instead of (or after) the real answer. */
-  fault?: FaultKind;
-  /** The organisation of the API key used. */
-  caller?: string;
-}
+export type { Exchange };
 
-export interface ContractReport {
-  validated: number;
-  total: number;
-  violations: Exchange[];
+export interface ContractReport extends ExchangeSummary {
   faults: number;
 }
 
@@ -163,13 +151,7 @@ export class DokployTwin {
   }
 
   contractReport(): ContractReport {
-    const violations = this.exchanges.filter((e) => e.violations.length > 0);
-    return {
-      validated: this.exchanges.length - violations.length,
-      total: this.exchanges.length,
-      violations,
-      faults: this.exchanges.filter((e) => e.fault).length,
-    };
+    return { ...summarizeExchanges(this.exchanges), faults: this.exchanges.filter((e) => e.fault).length };
   }
 
   #drawFault(procedure: string): DrawnFault | null {

@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeJwt, importSPKI, jwtVerify } from "jose";
 import { type Clock, isoSeconds, systemClock } from "../clock.ts";
+import { type Exchange, type ExchangeSummary, summarizeExchanges } from "../exchanges.ts";
 import { listen, type RunningServer, type TwinRequest, type TwinResponse } from "../http.ts";
 import { OpenApiContract } from "../openapi-contract.ts";
 import { GithubError, notFound } from "./errors.ts";
@@ -57,16 +58,6 @@ export interface ExtraRoute {
   handle: (req: TwinRequest, match: RegExpExecArray) => TwinResponse | Promise<TwinResponse>;
 }
 
-export interface Exchange {
-  operationId: string | null;
-  method: string;
-  path: string;
-  status: number;
-  violations: string[];
-  /** Who called: a user login, `<app>[bot]` for an installation token, `app:<id>` for an App JWT. */
-  caller?: string;
-}
-
 /** One webhook delivery the twin attempted (webhooks.ts); `violations` non-empty means it was not sent. */
 export interface Delivery {
   event: string;
@@ -81,10 +72,9 @@ export interface Delivery {
   error?: string;
 }
 
-export interface ContractReport {
-  validated: number;
-  total: number;
-  violations: Exchange[];
+export type { Exchange };
+
+export interface ContractReport extends ExchangeSummary {
   extraRoutes: number;
 }
 
@@ -188,13 +178,7 @@ export class GithubTwin {
   }
 
   contractReport(): ContractReport {
-    const violations = this.exchanges.filter((e) => e.violations.length > 0);
-    return {
-      validated: this.exchanges.length - violations.length,
-      total: this.exchanges.length,
-      violations,
-      extraRoutes: this.#extraCount,
-    };
+    return { ...summarizeExchanges(this.exchanges), extraRoutes: this.#extraCount };
   }
 
   repoByName(fullName: string): Repo | undefined {
