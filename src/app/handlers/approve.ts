@@ -5,7 +5,6 @@ import { renderChecklist } from "../../plan/checklist.ts";
 import { matchesHashPrefix } from "../../plan/hash.ts";
 import { httpStatus } from "../authz/http-status.ts";
 import { atLeast, getAccess } from "../authz/permission.ts";
-import { loadPolicy } from "../authz/policy.ts";
 import { approverRefusal, who } from "../authz/rules.ts";
 import { inlineCode } from "../markdown.ts";
 import { APPROVAL_REF_PREFIX, DISPATCH_REF_PREFIX } from "../names.ts";
@@ -14,7 +13,7 @@ import { type CommandContext, refuse, shortSha } from "./context.ts";
 import { activeApply, recordDeployment } from "./deployments.ts";
 import { dispatchRun } from "./dispatch.ts";
 import { planRequest } from "./plan-request.ts";
-import { configErrorReply } from "./replies.ts";
+import { policyOrReply } from "./replies.ts";
 
 const ACTION = "approve";
 
@@ -69,17 +68,8 @@ export async function handleApprove(ctx: CommandContext, command: { hashPrefix?:
     });
     return;
   }
-  const policyResult = await loadPolicy({ octokit, owner, repo, defaultBranch: repository.defaultBranch });
-  if (!policyResult.ok) {
-    await ctx.reply(
-      configErrorReply({
-        error: policyResult.error,
-        what: "The policy is invalid",
-        ref: repository.defaultBranch,
-      }),
-    );
-    return;
-  }
+  const policyResult = await policyOrReply(ctx);
+  if (!policyResult) return;
   const stored = await readPlanCheck({
     octokit,
     owner,

@@ -8,7 +8,7 @@ import { renderChecklist } from "../../plan/checklist.ts";
 import { pin } from "../../plan/hash.ts";
 import type { Plan } from "../../plan/types.ts";
 import { getAccess } from "../authz/permission.ts";
-import { loadPolicy, readFileAt } from "../authz/policy.ts";
+import { readFileAt } from "../authz/policy.ts";
 import { operatorRefusal, who } from "../authz/rules.ts";
 import { ImageError, resolveImageDigest } from "../image-digest.ts";
 import { inlineCode } from "../markdown.ts";
@@ -16,7 +16,7 @@ import { DEFAULT_ENVIRONMENT } from "../names.ts";
 import { upsertChecklistComment, writePlanCheck } from "../plan-store.ts";
 import { type CommandContext, refuse, shortSha } from "./context.ts";
 import { dispatchRun } from "./dispatch.ts";
-import { configErrorReply, errorReply } from "./replies.ts";
+import { configErrorReply, errorReply, policyOrReply } from "./replies.ts";
 
 export type PlanMode = "plan" | "deploy";
 
@@ -49,17 +49,8 @@ export async function handlePlan(
   const headSha = pull.head.sha;
   const fork = pull.head.repo?.full_name?.toLowerCase() !== `${owner}/${repo}`.toLowerCase();
 
-  const policyResult = await loadPolicy({ octokit, owner, repo, defaultBranch: repository.defaultBranch });
-  if (!policyResult.ok) {
-    await ctx.reply(
-      configErrorReply({
-        error: policyResult.error,
-        what: "The policy is invalid",
-        ref: repository.defaultBranch,
-      }),
-    );
-    return;
-  }
+  const policyResult = await policyOrReply(ctx);
+  if (!policyResult) return;
   const policy = policyResult.policy;
 
   const configFile = await readFileAt({ octokit, owner, repo, path: CONFIG_PATH, ref: headSha });

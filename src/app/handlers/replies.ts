@@ -1,6 +1,8 @@
 // Replies whose text comes partly from outside the App (config, registry, policy): fenced, never pasted raw.
 import type { ConfigError } from "../../config/load.ts";
+import { loadPolicy, type PolicyResult } from "../authz/policy.ts";
 import { fence } from "../markdown.ts";
+import type { CommandContext } from "./context.ts";
 
 export function configErrorReply(options: { error: ConfigError; what: string; ref: string }): string {
   const { error, what, ref } = options;
@@ -16,4 +18,20 @@ export function configErrorReply(options: { error: ConfigError; what: string; re
 
 export function errorReply(options: { what: string; message: string }): string {
   return `${options.what}. Nothing was planned or dispatched.\n\n${fence(options.message, "text")}`;
+}
+
+/**
+ * The default branch's policy, or undefined after replying why it is invalid: an invalid policy is refused,
+ * never ignored.
+ */
+export async function policyOrReply(
+  ctx: CommandContext,
+): Promise<Extract<PolicyResult, { ok: true }> | undefined> {
+  const { owner, repo, defaultBranch } = ctx.repository;
+  const result = await loadPolicy({ octokit: ctx.octokit, owner, repo, defaultBranch });
+  if (result.ok) return result;
+  await ctx.reply(
+    configErrorReply({ error: result.error, what: "The policy is invalid", ref: defaultBranch }),
+  );
+  return undefined;
 }
