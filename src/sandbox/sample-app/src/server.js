@@ -1,6 +1,15 @@
 // hello-service: a tiny HTTP service with a health route and a SQLite-backed visit counter.
 import { createServer } from "node:http";
-import Database from "better-sqlite3";
+
+// The image runs better-sqlite3 (its native build is part of the story triage tells), so it is tried first.
+// Where it cannot be loaded (the sandbox runs this file directly on Node 24 without internet access for the
+// native headers), node's built-in SQLite offers the same calls used here: exec, prepare().run/get.
+let Database;
+try {
+  ({ default: Database } = await import("better-sqlite3"));
+} catch {
+  ({ DatabaseSync: Database } = await import("node:sqlite"));
+}
 
 const port = Number(process.env.PORT ?? 3000);
 const db = new Database(process.env.DB_PATH ?? "data.sqlite");
