@@ -1,6 +1,8 @@
 // The kernel's drift rule (DESIGN "Drift is judged per step"), pure so it is tested without any provider:
 // at apply, the live state must be the state the plan expected (apply the step) or already the desired state
 // (skip it: how a resumed or re-run apply converges). Anything else is drift: refuse, report, change nothing.
+// One refinement makes resuming possible: a resource that was absent at plan time and is now ours was made by
+// our own earlier attempt, so it is converged rather than refused.
 import { isDeepStrictEqual } from "node:util";
 import type { Step } from "../plan/types.ts";
 import type { LiveState } from "./types.ts";
@@ -11,9 +13,14 @@ export function judge(step: Step, live: LiveState): Verdict {
   // A resource that exists and is not ours is changed only when the plan says adopt (issue 4).
   if (live.exists && !live.ours && !step.adopt) return "drift";
   if (matches(live, step.desired)) return "skip";
-  // `expected` undefined: the read-only plan run did not record a live state. Only an absent resource is
-  // safe to create then; anything already there was not seen by whoever approved the plan.
-  if (step.expected === undefined) return live.exists ? "drift" : "apply";
+  if (step.expected === undefined || step.expected === null) {
+    if (!live.exists) return "apply";
+    // Absent when the plan was read (or never read), there now and tagged ours: only an apply of ours writes
+    // our tag, so an earlier attempt of an approved apply made it (a crash, a lost answer, a step that
+    // created the parent this step configures). Converging it is resuming. Anyone else's resource that
+    // appeared since the plan is drift, adopt or not: nobody approved changing it.
+    return live.ours ? "apply" : "drift";
+  }
   return matches(live, step.expected) ? "apply" : "drift";
 }
 

@@ -48,8 +48,19 @@ test("live equals expected → apply; anything else → drift", () => {
   assert.equal(judge(step({ expected: old }), ours(old)), "apply");
   assert.equal(judge(step({ expected: old }), ours({ ...old, proxied: false })), "drift");
   assert.equal(judge(step({ expected: old }), absent), "drift", "deleted since the plan");
-  assert.equal(judge(step({ expected: null }), ours(old)), "drift", "created since the plan");
-  assert.equal(judge(step(), ours(old)), "drift", "expected unset: only absence is safe to act on");
+  assert.equal(
+    judge(step({ expected: null }), theirs(old)),
+    "drift",
+    "someone else created it since the plan",
+  );
+  assert.equal(judge(step(), theirs(old)), "drift", "expected unset: only absence or ours is safe to act on");
+});
+
+test("absent at plan time and ours now → apply: an earlier attempt of ours made it, so resuming converges", () => {
+  assert.equal(judge(step({ expected: null }), ours(old)), "apply");
+  assert.equal(judge(step(), ours(old)), "apply");
+  // Ours but not as the plan expected it (someone else's apply changed it since): drift, as ever.
+  assert.equal(judge(step({ expected: { ...old, content: "192.0.2.1" } }), ours(old)), "drift");
 });
 
 test("not ours → drift unless the plan adopts it", () => {
