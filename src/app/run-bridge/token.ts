@@ -1,0 +1,32 @@
+// POST token: the approved apply run gets a short-lived installation token for its own repository that can
+// write Actions secrets and variables and nothing else (GITHUB_TOKEN cannot write secrets; the variable holds
+// the secret's fingerprint, see the GitHub provider). The token is never logged.
+import type { TokenRequest } from "../../bridge/protocol.ts";
+import type { HandlerLog } from "../handlers/context.ts";
+import type { GithubApi } from "../plan-store.ts";
+import { approvedRun } from "./approved-run.ts";
+import type { BridgeCaller } from "./verify.ts";
+
+export const SECRETS_TOKEN_PERMISSIONS = { secrets: "write", actions_variables: "write" } as const;
+
+export async function handleToken(options: {
+  caller: BridgeCaller;
+  appOctokit: GithubApi;
+  body: TokenRequest;
+  log: HandlerLog;
+}): Promise<{ token: string; expiresAt: string }> {
+  const { caller, appOctokit, body, log } = options;
+  const { owner, repo } = caller.repository;
+  await approvedRun({ caller, planHash: body.planHash, pr: body.pr });
+  const { data } = await appOctokit.rest.apps.createInstallationAccessToken({
+    installation_id: caller.installationId,
+    repositories: [repo],
+    permissions: { ...SECRETS_TOKEN_PERMISSIONS },
+  });
+  log.info(
+    `issued a ${body.purpose} token (secrets: write, actions_variables: write on ${owner}/${repo} only, ` +
+      `expires ${data.expires_at}) to run ${caller.runId} of plan ${body.planHash.slice(0, 12)} ` +
+      `(actor ${caller.claims.actor ?? "unknown"})`,
+  );
+  return { token: data.token, expiresAt: data.expires_at };
+}

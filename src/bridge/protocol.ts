@@ -1,0 +1,79 @@
+// The run bridge's wire protocol: what the Action, running on the user's runner, may ask of the App. The App
+// owns the plan's check run and the checklist comment (the Action's GITHUB_TOKEN can edit neither) and can mint
+// installation tokens (GITHUB_TOKEN cannot write Actions secrets), so the Action asks it over HTTPS, proving
+// who it is with its Actions OIDC token. Both sides validate every body with these schemas.
+import { z } from "zod";
+
+export const BRIDGE_PREFIX = "/api/devops-agent/";
+export const BRIDGE_PATHS = {
+  planReport: `${BRIDGE_PREFIX}plan-report`,
+  progress: `${BRIDGE_PREFIX}progress`,
+  token: `${BRIDGE_PREFIX}token`,
+} as const;
+
+/** A live diff of a large plan stays far below this; anything bigger is refused before it is parsed. */
+export const MAX_BODY_BYTES = 256 * 1024;
+/** Detail text shown in the thread: the Action redacts and folds it; the App cuts it to this. */
+export const MAX_DETAIL_CHARS = 4000;
+
+const sha1 = z.string().regex(/^[0-9a-f]{40}$/, "a 40-character lowercase hex commit SHA");
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "a 64-character lowercase hex plan hash");
+const pr = z.number().int().positive();
+/** `<provider>.<action>:<target>`: bounded so a body cannot smuggle text through keys. */
+const stepId = z.string().min(1).max(300);
+
+export const liveStateSchema = z.union([
+  z.strictObject({ exists: z.literal(false) }),
+  z.strictObject({
+    exists: z.literal(true),
+    ours: z.boolean(),
+    // Present even when empty: an existing resource whose state is missing cannot be judged.
+    state: z.unknown().refine((value) => value !== undefined, "required when exists is true"),
+  }),
+]);
+
+export const planReportRequestSchema = z.strictObject({
+  pr,
+  headSha: sha1,
+  planHash: sha256,
+  live: z.record(stepId, liveStateSchema),
+});
+export type PlanReportRequest = z.infer<typeof planReportRequestSchema>;
+
+export const planReportResponseSchema = z.object({ planHash: sha256 });
+export type PlanReportResponse = z.infer<typeof planReportResponseSchema>;
+
+export const stepStatusSchema = z.enum(["pending", "done", "skipped", "failed"]);
+export const runStatusSchema = z.enum(["applying", "done", "failed"]);
+
+export const progressRequestSchema = z.strictObject({
+  pr,
+  planHash: sha256,
+  steps: z.record(stepId, stepStatusSchema),
+  status: runStatusSchema,
+  detail: z.string().max(MAX_DETAIL_CHARS).optional(),
+});
+export type ProgressRequest = z.infer<typeof progressRequestSchema>;
+
+export const progressResponseSchema = z.object({ planHash: sha256, status: runStatusSchema });
+export type ProgressResponse = z.infer<typeof progressResponseSchema>;
+
+export const tokenRequestSchema = z.strictObject({
+  pr,
+  planHash: sha256,
+  purpose: z.literal("secrets"),
+});
+export type TokenRequest = z.infer<typeof tokenRequestSchema>;
+
+export const tokenResponseSchema = z.object({ token: z.string().min(1), expiresAt: z.string() });
+export type TokenResponse = z.infer<typeof tokenResponseSchema>;
+
+export const errorResponseSchema = z.object({ message: z.string() });
+
+/** The first problem of a body, naming its field: what a 400 says. */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return "the body is invalid";
+  const field = issue.path.length > 0 ? issue.path.map(String).join(".") : "(body)";
+  return `${field}: ${issue.message}`;
+}
