@@ -17,6 +17,8 @@ import {
   tokenResponseSchema,
 } from "./protocol.ts";
 
+export { type Coalesced, type CoalesceTimer, coalesce } from "./coalesce.ts";
+
 export class BridgeError extends Error {
   /** The App's HTTP status; 0 when the App could not be reached or answered nonsense. */
   readonly status: number;

@@ -35,14 +35,14 @@ export async function handleProgress(options: {
     checkRunId: stored.checkRunId,
     issueNumber: body.pr,
   });
-  const { data: run } = await octokit.rest.actions.getWorkflowRun({ owner, repo, run_id: caller.runId });
+  const runUrl = `${caller.repositoryUrl}/actions/runs/${caller.runId}`;
   let checklist = renderChecklist({
     pinned: stored.pinned,
     state: {
       status: body.status,
       requestedBy: request?.requester ?? "unknown",
       approvals: approved.approvedBy
-        ? [{ login: approved.approvedBy, at: approved.approvedAt, runUrl: run.html_url }]
+        ? [{ login: approved.approvedBy, at: approved.approvedAt, runUrl: runUrl }]
         : [],
       steps: body.steps,
     },
@@ -76,7 +76,7 @@ export async function handleProgress(options: {
       conclusion: body.status === "done" ? "success" : "failure",
       output: {
         title: `${body.status === "done" ? "Applied" : "Apply failed"}: plan ${short}`,
-        summary: `The approved run ${run.html_url} ${body.status === "done" ? "applied this plan" : "failed"}; see the pull request's checklist.`,
+        summary: `The approved run ${runUrl} ${body.status === "done" ? "applied this plan" : "failed"}; see the pull request's checklist.`,
         ...(check.output.text ? { text: check.output.text } : {}),
       },
     });

@@ -25,6 +25,8 @@ export interface CallerClaims {
 
 export interface BridgeCaller {
   repository: RepoFacts;
+  /** The repository's web URL, for links to the caller's run. */
+  repositoryUrl: string;
   installationId: number;
   /** Acting as the App's installation on the caller's repository. */
   octokit: GithubApi;
@@ -123,6 +125,7 @@ export function createCallerVerifier(
         defaultBranch,
         ownerType: repository.owner.type,
       },
+      repositoryUrl: repository.html_url,
       installationId,
       octokit,
       runId,
