@@ -85,6 +85,11 @@ export const githubOperations = [
   "actions/create-repo-variable",
   "actions/update-repo-variable",
   "actions/delete-repo-variable",
+  "actions/list-environment-variables",
+  "actions/create-environment-variable",
+  "actions/get-environment-variable",
+  "actions/update-environment-variable",
+  "actions/delete-environment-variable",
   // Actions workflows, runs, jobs, logs
   "actions/list-repo-workflows",
   "actions/get-workflow",

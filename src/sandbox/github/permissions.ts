@@ -52,6 +52,9 @@ export function requiredPermission(
   ) {
     return ["secrets", level];
   }
+  // An Environment's variables, like its secrets, are under the environments permission.
+  if (operationId.startsWith("actions/") && operationId.includes("environment-variable"))
+    return ["environments", level];
   if (operationId.startsWith("actions/") && operationId.includes("variable"))
     return ["actions_variables", level];
   // Writing a workflow file needs the workflows permission on top of contents.

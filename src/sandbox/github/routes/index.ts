@@ -6,6 +6,7 @@ import { actionExtraRoutes, actionHandlers } from "./actions.ts";
 import { appHandlers } from "./apps.ts";
 import { checkHandlers } from "./checks.ts";
 import { deploymentHandlers } from "./deployments.ts";
+import { environmentVariableHandlers } from "./environment-variables.ts";
 import { environmentHandlers } from "./environments.ts";
 import { issueHandlers } from "./issues.ts";
 import { packageHandlers } from "./packages.ts";
@@ -19,6 +20,7 @@ export function registerAll(twin: GithubTwin): GithubTwin {
   registerPulls(twin);
   twin.use(appHandlers).use(checkHandlers).use(deploymentHandlers).use(environmentHandlers);
   twin.use(secretHandlers).use(variableHandlers).use(packageHandlers);
+  twin.use(environmentVariableHandlers);
   twin.use(actionHandlers, actionExtraRoutes(twin));
   twin.use({}, registryRoutes(twin));
   return twin.use(repoHandlers).use(issueHandlers).use(pullHandlers);
