@@ -83,10 +83,17 @@ function seedSecrets(repo: Repo, now: string) {
   };
 }
 
-async function setup(t: TestContext, options: { workflow?: string } = {}) {
+async function setup(
+  t: TestContext,
+  options: { workflow?: string; runnerEnv?: Record<string, string> } = {},
+) {
   const clock = new ManualClock("2026-01-01T00:00:00Z");
   const actionEntry = await bundleFixtureAction("echo-action");
-  const harness = await startGithubTwin(t, { actionEntry, clock });
+  const harness = await startGithubTwin(t, {
+    actionEntry,
+    clock,
+    ...(options.runnerEnv ? { runnerEnv: options.runnerEnv } : {}),
+  });
   const gh = harness.asUser("alice");
   const repo = createRepo(harness.twin, {
     owner: "alice",
@@ -445,4 +452,36 @@ test("workflow_run events announce requested, in_progress and completed", async 
     "in_progress:alice/svc:alice",
     "completed:alice/svc:alice",
   ]);
+});
+
+test("toJSON(secrets) hands the Action every secret the job sees; the runner's own env reaches every step", async (t) => {
+  const workflow = DEPLOY.replace("api-key: ${{ secrets.API_KEY }}", "api-key: ${{ toJSON(secrets) }}");
+  const { gh, o, twin, repo, scratch } = await setup(t, {
+    workflow,
+    runnerEnv: {
+      DEVOPS_AGENT_DNS_RESOLVER: "127.0.0.1:5353",
+      GITHUB_REF: "refs/heads/not-the-runners-to-set",
+    },
+  });
+  const report = join(scratch, "report.json");
+  await gh.actions.createWorkflowDispatch({
+    ...o,
+    workflow_id: "deploy.yml",
+    ref: "main",
+    inputs: { message: "x", report },
+  });
+  await twin.settled();
+  const seen = JSON.parse(readFileSync(report, "utf8")) as Report;
+  const secrets = JSON.parse(seen.apiKey) as Record<string, string>;
+  assert.equal(
+    secrets.API_KEY,
+    "production-key-0451",
+    "the Environment's value, as secrets.API_KEY gives it",
+  );
+  assert.match(secrets.github_token ?? "", /^ghs_/, "GitHub names the job token github_token here");
+  assert.equal(seen.env.DEVOPS_AGENT_DNS_RESOLVER, "127.0.0.1:5353");
+  assert.equal(seen.env.GITHUB_REF, "refs/heads/main", "the runtime contract wins over the runner's env");
+  const [job] = Object.values(repo.jobs);
+  assert.match(job?.log ?? "", /Secret source: Actions/, "the job ran and logged");
+  assert.ok(!(job?.log ?? "").includes("production-key-0451"), "each value stays masked in the log");
 });

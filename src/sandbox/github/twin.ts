@@ -98,6 +98,12 @@ export interface GithubTwinOptions {
   actionEntry?: string;
   /** Extra `uses:` values (besides `./` and `<owner>/devops-agent@<ref>`) that name our Action. */
   actionUses?: string[];
+  /**
+   * Variables every job's steps see, as a self-hosted runner's `.env` file gives them: the sandbox points the
+   * Action at its lab (DNS resolver, trust store, provider URLs) this way. The runtime contract's own
+   * variables win over these.
+   */
+  runnerEnv?: Record<string, string>;
 }
 
 export class GithubTwin {
@@ -114,14 +120,18 @@ export class GithubTwin {
   readonly #stateDir: string | undefined;
   readonly #strict: boolean;
   /** What the workflow runner needs from the options (routes/actions.ts, runner/). */
-  readonly runnerOptions: Pick<GithubTwinOptions, "actionEntry" | "actionUses">;
+  readonly runnerOptions: Pick<GithubTwinOptions, "actionEntry" | "actionUses" | "runnerEnv">;
   #server: RunningServer | undefined;
 
   constructor(options: GithubTwinOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.#stateDir = options.stateDir;
     this.#strict = options.strict ?? true;
-    this.runnerOptions = { actionEntry: options.actionEntry, actionUses: options.actionUses };
+    this.runnerOptions = {
+      actionEntry: options.actionEntry,
+      actionUses: options.actionUses,
+      runnerEnv: options.runnerEnv,
+    };
     this.world = this.#stateDir ? loadWorld(this.#stateDir) : emptyWorld();
   }
 

@@ -32,10 +32,13 @@ export const GITHUB_CONTEXT_FIELDS = [
 
 type Lookup =
   | { context: "inputs" | "secrets" | "vars"; name: string }
+  | { context: "secrets-json" }
   | { context: "github"; name: string }
   | { context: "steps"; step: string; name: string };
 
 const PATTERNS: [RegExp, (m: RegExpExecArray) => Lookup][] = [
+  // GitHub's documented way to hand an Action every secret the job can see (the Environment's included).
+  [/^toJSON\(\s*secrets\s*\)$/, () => ({ context: "secrets-json" })],
   [new RegExp(`^inputs\\.(${NAME})$`), (m) => ({ context: "inputs", name: m[1] as string })],
   [new RegExp(`^github\\.event\\.inputs\\.(${NAME})$`), (m) => ({ context: "inputs", name: m[1] as string })],
   [new RegExp(`^secrets\\.(${NAME})$`), (m) => ({ context: "secrets", name: m[1] as string })],
@@ -67,7 +70,7 @@ export function expressionProblems(value: string, where: string): string[] {
   for (const match of value.matchAll(EXPRESSION)) {
     if (!lookup(match[1] ?? "")) {
       problems.push(
-        `Unsupported expression \${{${match[1]}}} in ${where}: the twin's runner evaluates only inputs.*, github.event.inputs.*, secrets.*, vars.*, steps.<id>.outputs.* and github.{${GITHUB_CONTEXT_FIELDS.join(",")}}`,
+        `Unsupported expression \${{${match[1]}}} in ${where}: the twin's runner evaluates only inputs.*, github.event.inputs.*, secrets.*, toJSON(secrets), vars.*, steps.<id>.outputs.* and github.{${GITHUB_CONTEXT_FIELDS.join(",")}}`,
       );
     }
   }
@@ -84,6 +87,9 @@ export function interpolate(value: string, context: ExpressionContext): string {
     switch (found.context) {
       case "steps":
         return context.steps[found.step]?.[found.name] ?? "";
+      case "secrets-json":
+        // As GitHub prints it: pretty JSON; GITHUB_TOKEN appears as github_token.
+        return JSON.stringify(secretsJson(context.secrets), null, 2);
       case "inputs":
         return String(context.inputs[found.name] ?? "");
       default:
@@ -95,4 +101,10 @@ export function interpolate(value: string, context: ExpressionContext): string {
 /** A step's `if:` may only say always(); absent means "only when everything before succeeded". */
 export function isAlwaysCondition(condition: string): boolean {
   return /^\s*(?:\$\{\{\s*always\(\)\s*\}\}|always\(\))\s*$/.test(condition);
+}
+
+function secretsJson(secrets: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(secrets).map(([name, value]) => [name === "GITHUB_TOKEN" ? "github_token" : name, value]),
+  );
 }

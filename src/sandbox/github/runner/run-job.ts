@@ -321,6 +321,7 @@ function runtimeContract(
   const owner = twin.world.users[repo.ownerLogin.toLowerCase()];
   const actor = twin.world.users[run.actorLogin.toLowerCase()];
   return {
+    ...twin.runnerOptions.runnerEnv,
     CI: "true",
     GITHUB_ACTIONS: "true",
     GITHUB_API_URL: twin.url,
