@@ -64,10 +64,15 @@ export async function readPlanCheck(options: {
   owner: string;
   repo: string;
   headSha: string;
-  appId: number;
+  /** Our App, by id (the App knows it) or by slug (the Action knows that; slugs are unique on GitHub). */
+  appId?: number;
+  appSlug?: string;
   log?: StoreLogger;
 }): Promise<{ pinned: PinnedPlan; checkRunId: number; updatedAt: string; stale: boolean } | undefined> {
-  const { octokit, owner, repo, headSha, appId } = options;
+  const { octokit, owner, repo, headSha, appId, appSlug } = options;
+  if (appId === undefined && appSlug === undefined) throw new Error("readPlanCheck: name the App by id or slug");
+  const isOurs = (app: { id?: number; slug?: string } | null | undefined) =>
+    !!app && (appId === undefined || app.id === appId) && (appSlug === undefined || app.slug === appSlug);
   const log = options.log ?? consoleLogger;
   const runs = await octokit.paginate(octokit.rest.checks.listForRef, {
     owner,
@@ -78,7 +83,7 @@ export async function readPlanCheck(options: {
     per_page: 100,
   });
   const ours = runs
-    .filter((run) => run.app?.id === appId && run.name === PLAN_CHECK_NAME && run.head_sha === headSha)
+    .filter((run) => isOurs(run.app) && run.name === PLAN_CHECK_NAME && run.head_sha === headSha)
     .sort((a, b) => b.id - a.id)[0];
   if (!ours) return undefined;
   const refuse = (reason: string) => {

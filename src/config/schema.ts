@@ -115,8 +115,22 @@ export const policySchema = z
     providers: z
       .strictObject({
         dokploy: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }).optional(),
+        cloudflare: z
+          .strictObject({
+            url: z
+              .url({ protocol: /^https?$/ })
+              .optional()
+              .describe("Cloudflare's API root; https://api.cloudflare.com/client/v4 when absent."),
+          })
+          .optional(),
       })
       .default({}),
+    postLogs: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Show a failed deployment's (redacted) log tail in the thread of a public repository; otherwise only a link.",
+      ),
     bots: z
       .array(z.string().regex(/\[bot\]$/, "a bot login ends in [bot]"))
       .default([])

@@ -18,8 +18,10 @@ export interface StepOutcome {
   before?: LiveState;
   /** What went wrong, in a sentence (already free of secret values: providers never put them in errors). */
   error?: { reason: string; message: string };
-  /** Evidence of a verification step (its check's detail), or the provider's own note. */
+  /** A verification step's finding in a sentence, with its raw evidence in it. */
   detail?: string;
+  /** A verification step's raw evidence (address, certificate, status, log line), read back from the world. */
+  evidence?: Record<string, unknown>;
 }
 
 /** How to take back one applied step: the step's undo with "restore what was there" resolved. */
@@ -54,10 +56,13 @@ export interface ApplyOptions {
   /** Verification only, no changes: the `verify` command. */
   verifyOnly?: boolean;
   /**
-   * Turns a verification step into its evidence sentence. The verify provider offers `check`; without it the
-   * outcome says only pass or fail.
+   * A verification step's evidence, read after it passed or gave up (the verify provider's `check`); without
+   * it the outcome says only pass or fail.
    */
-  describe?: (step: Step, provider: Provider) => Promise<string | undefined>;
+  describe?: (
+    step: Step,
+    provider: Provider,
+  ) => Promise<{ detail: string; evidence?: Record<string, unknown> } | undefined>;
 }
 
 export class NoProviderError extends Error {
@@ -142,8 +147,11 @@ export async function applyPlan(options: ApplyOptions): Promise<ApplyResult> {
       result.stoppedAt ??= step.id;
       result.failure ??= error;
     }
-    const detail = await options.describe?.(step, provider).catch(() => undefined);
-    if (detail) outcome.detail = detail;
+    const found = await options.describe?.(step, provider).catch(() => undefined);
+    if (found) {
+      outcome.detail = found.detail;
+      if (found.evidence) outcome.evidence = found.evidence;
+    }
     await report();
   }
   return result;

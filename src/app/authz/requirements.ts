@@ -107,6 +107,42 @@ export const REQUIREMENTS = [
     issue: 4,
   },
   {
+    id: "apply:approval-comment-valid",
+    rule: 5,
+    text: "Apply refuses unless the approval comment exists, is on this pull request, is an /approve and was never edited.",
+    issue: 4,
+  },
+  {
+    id: "apply:head-unchanged",
+    rule: 5,
+    text: "Apply refuses unless the pull request is open and its head is still the approved SHA.",
+    issue: 4,
+  },
+  {
+    id: "apply:plan-hash-matches-check",
+    rule: 5,
+    text: "Apply refuses unless the App's own check run holds a current plan hashing to the approved hash, written before the approval.",
+    issue: 4,
+  },
+  {
+    id: "apply:approval-names-this-run",
+    rule: 5,
+    text: "Apply refuses unless the approval's single-use ref exists at the head and the approved Deployment names this very run.",
+    issue: 4,
+  },
+  {
+    id: "apply:drift-refused",
+    rule: 0,
+    text: "A step whose live state is neither what the plan read nor what it wants stops the apply; nothing after it runs.",
+    issue: 4,
+  },
+  {
+    id: "secrets:never-posted",
+    rule: 0,
+    text: "No secret value, in any encoding, appears in a comment, log, step summary or check run.",
+    issue: 4,
+  },
+  {
     id: "authz:secrets-in-environment",
     rule: 6,
     text: "Provider secrets live in an Environment limited to the default branch; doctor reports repository-level copies.",
