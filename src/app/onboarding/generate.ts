@@ -26,6 +26,8 @@ export function onboardingProposal(options: {
   defaultBranch: string;
   /** The `uses:` of our Action in the dispatch workflow; defaults to ACTION_REPOSITORY@ACTION_PIN. */
   actionRef?: string;
+  /** The App's public URL, written into the dispatch workflow (else it reads vars.DEVOPS_AGENT_URL). */
+  appUrl?: string;
 }): OnboardingProposal {
   const { detection, defaultBranch } = options;
   const withBuildWorkflow = detection.buildWorkflow === undefined;
@@ -34,7 +36,10 @@ export function onboardingProposal(options: {
     [DEPLOY_SCHEMA_PATH]: `${JSON.stringify(deployJsonSchema(), null, 2)}\n`,
     [POLICY_PATH]: policyYaml(),
     [POLICY_SCHEMA_PATH]: `${JSON.stringify(policyJsonSchema(), null, 2)}\n`,
-    [DISPATCH_WORKFLOW_PATH]: dispatchWorkflow(options.actionRef ? { actionRef: options.actionRef } : {}),
+    [DISPATCH_WORKFLOW_PATH]: dispatchWorkflow({
+      ...(options.actionRef ? { actionRef: options.actionRef } : {}),
+      ...(options.appUrl ? { appUrl: options.appUrl } : {}),
+    }),
     ...(withBuildWorkflow
       ? { [BUILD_WORKFLOW_PATH]: buildWorkflow({ image: detection.image.value, defaultBranch }) }
       : {}),

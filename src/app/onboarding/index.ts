@@ -7,7 +7,7 @@ export { detect, filesToRead } from "./detect.ts";
 export { onboardingProposal } from "./generate.ts";
 export { type OnboardingResult, openOnboardingPr } from "./open-pr.ts";
 
-export function registerOnboarding(app: Probot): void {
+export function registerOnboarding(app: Probot, options: { appUrl?: string } = {}): void {
   app.on(["installation.created", "installation_repositories.added"], async (context) => {
     const payload = context.payload;
     const repositories =
@@ -23,6 +23,7 @@ export function registerOnboarding(app: Probot): void {
           octokit: context.octokit as OnboardingOctokit,
           owner,
           repo: repository.name,
+          ...(options.appUrl ? { appUrl: options.appUrl } : {}),
           log: { info: (message) => context.log.info(message) },
         });
       } catch (error) {

@@ -28,6 +28,8 @@ export async function openOnboardingPr(options: {
   log: OnboardingLog;
   /** The `uses:` of our Action in the dispatch workflow (defaults to the release pin). */
   actionRef?: string;
+  /** The App's public URL for the dispatch workflow's `app-url`. */
+  appUrl?: string;
 }): Promise<OnboardingResult> {
   const { octokit, owner, repo, log } = options;
   const existing = await openOnboardingPull(options);
@@ -73,6 +75,7 @@ export async function openOnboardingPr(options: {
     detection: detect({ owner, repo, files }),
     defaultBranch,
     ...(options.actionRef ? { actionRef: options.actionRef } : {}),
+    ...(options.appUrl ? { appUrl: options.appUrl } : {}),
   });
 
   const { data: newTree } = await octokit.rest.git.createTree({

@@ -16,8 +16,11 @@ export const BUILD_ACTION_PINS = {
 /** The commands a person or the App may dispatch; `doctor` checks the setup and changes nothing. */
 export const DISPATCH_COMMANDS = ["plan", "apply", "doctor"] as const;
 
-export function dispatchWorkflow(options: { actionRef?: string } = {}): string {
+export function dispatchWorkflow(options: { actionRef?: string; appUrl?: string } = {}): string {
   const uses = options.actionRef ?? `${ACTION_REPOSITORY}@${ACTION_PIN}`;
+  // The App's run bridge. Its OIDC audience is this URL, so a token asked for another URL is useless to the App.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the workflow text contains it literally
+  const appUrl = options.appUrl ? JSON.stringify(options.appUrl) : "${{ vars.DEVOPS_AGENT_URL }}";
   return `# devops-agent: runs the devops-agent Action when the App dispatches a plan or an approved apply.
 # The App dispatches it on the default branch only; the Action re-verifies the approval, the head commit and
 # the plan hash from the API before touching any provider, so inputs alone prove nothing.
@@ -87,6 +90,11 @@ jobs:
           approval-comment-id: \${{ inputs.approval-comment-id }}
           environment: \${{ inputs.environment }}
           github-token: \${{ github.token }}
+          # Every secret of the Environment (provider credentials, the app's secrets): the Action masks each
+          # value before it does anything and never posts one.
+          secrets: \${{ toJSON(secrets) }}
+          # Where the devops-agent App listens: the Action reports the live diff and progress there.
+          app-url: ${appUrl}
 `;
 }
 

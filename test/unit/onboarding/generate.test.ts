@@ -11,7 +11,7 @@ import {
 } from "../../../src/app/names.ts";
 import { detect } from "../../../src/app/onboarding/detect.ts";
 import { onboardingProposal } from "../../../src/app/onboarding/generate.ts";
-import { BUILD_ACTION_PINS } from "../../../src/app/onboarding/workflows.ts";
+import { BUILD_ACTION_PINS, dispatchWorkflow } from "../../../src/app/onboarding/workflows.ts";
 import { DEPLOY_SCHEMA_PATH, deployJsonSchema, POLICY_SCHEMA_PATH } from "../../../src/config/json-schema.ts";
 import { parseDeployConfig, parsePolicy } from "../../../src/config/load.ts";
 import { CONFIG_PATH, POLICY_PATH } from "../../../src/config/schema.ts";
@@ -83,7 +83,14 @@ test("policy.yml: version 1, empty allowed zones with a TODO, the Dokploy URL as
   const text = file(files, POLICY_PATH);
   assert.equal(text.split("\n")[0], "# yaml-language-server: $schema=./policy.schema.json");
   const policy = parsePolicy(text);
-  assert.deepEqual(policy, { version: 1, soloMaintainer: false, allowedZones: [], providers: {}, bots: [] });
+  assert.deepEqual(policy, {
+    version: 1,
+    soloMaintainer: false,
+    allowedZones: [],
+    providers: {},
+    postLogs: false,
+    bots: [],
+  });
   assert.match(text, /# TODO: the DNS zones/);
   assert.match(text, /# TODO: the Dokploy server/);
   assert.match(text, /# approvers:/);
@@ -133,6 +140,10 @@ test("the dispatch workflow is inside the twin runner's subset, pinned, least-pr
   assert.match(ACTION_PIN, /^[0-9a-f]{40}$/);
   assert.equal(job.steps[0]?.with["github-token"], `\${{ github.token }}`);
   assert.equal(job.steps[0]?.with["plan-hash"], `\${{ inputs.plan-hash }}`);
+  assert.equal(job.steps[0]?.with.secrets, `\${{ toJSON(secrets) }}`, "the Environment's secrets reach the Action");
+  assert.equal(job.steps[0]?.with["app-url"], `\${{ vars.DEVOPS_AGENT_URL }}`, "the App's URL when unknown");
+  const known = parse(dispatchWorkflow({ appUrl: "https://agent.example.com" })) as Dict;
+  assert.match(JSON.stringify(known), /"app-url":"https:\/\/agent\.example\.com"/);
   const raw = parse(text) as Dict;
   assert.deepEqual(raw.concurrency, {
     group: `devops-agent-\${{ inputs.environment }}`,
