@@ -10,6 +10,8 @@ import {
   Probot,
   type ProbotOctokit,
 } from "probot";
+import type { AppOptions } from "./handlers/context.ts";
+import { withRunBridge } from "./run-bridge/index.ts";
 
 export const WEBHOOKS_PATH = "/api/github/webhooks";
 
@@ -25,6 +27,11 @@ export interface AppServerOptions {
   /** Defaults to a silent logger, so tests stay quiet; pass pino for real output. */
   log?: Logger;
   Octokit?: typeof ProbotOctokit;
+  /**
+   * Serves the run bridge (POST /api/devops-agent/…, the Action's way back to the App) when set: its OIDC
+   * issuer and the App's public URL (the server's own URL when absent).
+   */
+  bridge?: Pick<AppOptions, "oidcIssuer" | "publicUrl">;
 }
 
 export interface AppServer {
@@ -43,7 +50,15 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
     log: options.log ?? pino({ level: "silent" }),
     ...(options.Octokit ? { Octokit: options.Octokit } : {}),
   });
-  const middleware = await createNodeMiddleware(options.app, { probot, webhooksPath: WEBHOOKS_PATH });
+  let url = "";
+  const bridge = options.bridge;
+  const appFn = bridge
+    ? withRunBridge(options.app, {
+        ...(bridge.oidcIssuer ? { oidcIssuer: bridge.oidcIssuer } : {}),
+        publicUrl: () => bridge.publicUrl ?? url,
+      })
+    : options.app;
+  const middleware = await createNodeMiddleware(appFn, { probot, webhooksPath: WEBHOOKS_PATH });
   const server = createServer((req, res) => {
     void middleware(req, res, () => {
       res
@@ -58,7 +73,7 @@ export async function startAppServer(options: AppServerOptions): Promise<AppServ
     server.listen(options.port ?? 0, host, resolve);
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${host}:${port}`;
+  url = `http://${host}:${port}`;
   return {
     url,
     webhookUrl: `${url}${WEBHOOKS_PATH}`,

@@ -7,6 +7,7 @@ import { ProbotOctokit } from "probot";
 import { createDevopsAgentApp } from "../app/app.ts";
 import { startAppServer } from "../app/server.ts";
 import { createGithubTwin } from "./github/index.ts";
+import { oidcIssuerUrl } from "./github/oidc.ts";
 import type { GithubTwin } from "./github/twin.ts";
 import { addApp, addUser, createRepo, installApp } from "./github/world.ts";
 
@@ -83,6 +84,8 @@ export async function startSandbox(options: { stateDir?: string; port?: number }
     app: createDevopsAgentApp({ registryUrl: twin.url }),
     // Probot spaces writes a second apart to respect GitHub's secondary rate limits; the twin has none.
     Octokit: SANDBOX_OCTOKIT,
+    // The Action's runs reach the App with ID tokens from the twin's OIDC issuer.
+    bridge: { oidcIssuer: oidcIssuerUrl(twin) },
   });
   app.webhookUrl = server.webhookUrl;
   if (!Object.values(twin.world.installations).some((i) => i.appId === app.id)) {

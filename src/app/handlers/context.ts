@@ -11,6 +11,10 @@ export interface AppOptions {
   /** The OCI registry images are resolved in: GHCR by default; the sandbox passes the twin's origin. */
   registryUrl?: string;
   fetch?: typeof globalThis.fetch;
+  /** The Actions OIDC issuer the run bridge trusts: https://token.actions.githubusercontent.com by default. */
+  oidcIssuer?: string;
+  /** The App's public URL: the audience of the run bridge's ID tokens (by default the server's own URL). */
+  publicUrl?: string;
 }
 
 export interface AppIdentity {

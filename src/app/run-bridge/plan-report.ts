@@ -27,7 +27,18 @@ export async function handlePlanReport(options: {
   const { caller, app, body, log } = options;
   const { octokit } = caller;
   const { owner, repo } = caller.repository;
-  const stored = await readPlanCheck({ octokit, owner, repo, headSha: body.headSha, appId: app.id, log });
+  const stored = await readPlanCheck({
+    octokit,
+    owner,
+    repo,
+    headSha: body.headSha,
+    appId: app.id,
+    log,
+  }).catch((error: unknown) => {
+    // A commit that is not in this repository (another repository's run reporting on this PR's head).
+    if (httpStatus(error) === 404 || httpStatus(error) === 422) return undefined;
+    throw error;
+  });
   const short = body.planHash.slice(0, 12);
   if (!stored) throw new BridgeRefusal(409, `there is no plan for ${body.headSha.slice(0, 7)}`);
   if (stored.pinned.hash !== body.planHash) {
