@@ -166,9 +166,13 @@ export async function checkTls(desired: TlsDesired, ctx: CheckContext): Promise<
     `valid ${evidence.validFrom} to ${evidence.validTo}`;
   if (authorizationError) {
     evidence.authorizationError = authorizationError;
+    const wrongName = nameError !== undefined || /ALTNAME|does not match/i.test(authorizationError);
     return fail(
       `TLS to ${host} at ${where(address, port)} presented a ${described}, which is not valid for ${validFor}: ` +
-        `${authorizationError}`,
+        (wrongName
+          ? `${authorizationError}; issue a certificate that names ${validFor}`
+          : `${authorizationError}: its chain does not lead to a trusted CA; serve the full chain from a ` +
+            "trusted CA, or trust this CA through the verify options' ca"),
       evidence,
     );
   }
