@@ -1,0 +1,288 @@
+// The shared provider contract against the GitHub twin, through @octokit/rest and a real installation token,
+// plus what only GitHub has: the twin opens the sealed value, a rotated value is applied again, the token's
+// reach, a stale public key, Retry-After, and no value on the wire. Faults come from a loopback proxy
+// (test/support/fault-proxy.ts): the GitHub twin has no fault injection of its own.
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { type TestContext, test } from "node:test";
+import { Octokit } from "@octokit/rest";
+import type { Step } from "../../src/plan/types.ts";
+import {
+  fingerprint,
+  GithubSecretsProvider,
+  type RetryOptions,
+  variableName,
+} from "../../src/providers/github/index.ts";
+import { judge } from "../../src/providers/judge.ts";
+import { ProviderError } from "../../src/providers/types.ts";
+import { newSecretBox } from "../../src/sandbox/github/secret-box.ts";
+import type { Repo } from "../../src/sandbox/github/state.ts";
+import { createRepo } from "../../src/sandbox/github/world.ts";
+import { type FaultProxyOptions, startFaultProxy } from "../support/fault-proxy.ts";
+import { startGithubTwin } from "../support/github-twin.ts";
+import { setupApp } from "../unit/github-twin/app-helpers.ts";
+import { type ProviderFixture, providerContract, type SetupOptions } from "./providers.contract.ts";
+
+const OWNER = "octo";
+const REPO = "hello";
+const ENV = "production";
+const VALUE_FROM = "dokploy.application.refreshToken";
+const quietLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+function secretStep(n: number | null): Step {
+  const name = n === null ? "DOKPLOY_DEPLOY_TOKEN" : `DOKPLOY_DEPLOY_TOKEN_${n}`;
+  return {
+    id: `github.actions-secret.set:${name}`,
+    provider: "github",
+    action: "actions-secret.set",
+    target: name,
+    risk: "create",
+    desired: { name, environment: ENV, valueFrom: VALUE_FROM },
+    undo: { action: "actions-secret.delete", state: { name, environment: ENV } },
+  };
+}
+
+const nameOf = (step: Step) => (step.desired as { name: string }).name;
+
+interface GithubSetup {
+  fixture: ProviderFixture;
+  provider: GithubSecretsProvider;
+  repo: Repo;
+  /** The token's value source: change `value` to rotate. */
+  source: { value: string };
+  waits: number[];
+  proxy: Awaited<ReturnType<typeof startFaultProxy>>;
+  twin: Awaited<ReturnType<typeof startGithubTwin>>["twin"];
+  octokit: (token: string) => Octokit;
+  app: ReturnType<typeof setupApp>;
+}
+
+async function githubSetup(
+  t: TestContext,
+  options: SetupOptions & { override?: FaultProxyOptions["override"]; retryAfterSeconds?: number } = {},
+): Promise<GithubSetup> {
+  const { twin, asUser, octokit } = await startGithubTwin(t);
+  const repo = createRepo(twin, { owner: OWNER, name: REPO });
+  createRepo(twin, { owner: OWNER, name: "other" });
+  await asUser(OWNER).repos.createOrUpdateEnvironment({ owner: OWNER, repo: REPO, environment_name: ENV });
+  await asUser(OWNER).repos.createOrUpdateEnvironment({ owner: OWNER, repo: "other", environment_name: ENV });
+  const app = setupApp(twin, {
+    slug: "devops-agent",
+    account: OWNER,
+    permissions: { environments: "write", secrets: "write", actions_variables: "write", contents: "write" },
+  });
+  // What the App hands the approved run: this repository only, an Environment's secrets and variables only.
+  const token = await app.token({ repositoryNames: [REPO], permissions: { environments: "write" } });
+  const proxy = await startFaultProxy(t, {
+    target: twin.url,
+    override:
+      options.override ??
+      (options.lying
+        ? (r) =>
+            r.method === "PUT" && r.path.includes(`/environments/${ENV}/secrets/`)
+              ? { status: 201, body: {} }
+              : undefined
+        : undefined),
+    faults: options.faults
+      ? {
+          seed: options.faults.seed,
+          rateLimit: 0.2,
+          serverError: 0.2,
+          lostResponse: 0.2,
+          retryAfterSeconds: 0,
+        }
+      : options.retryAfterSeconds !== undefined
+        ? { seed: 1, rateLimit: 1, maxFaults: 1, retryAfterSeconds: options.retryAfterSeconds }
+        : undefined,
+  });
+  const source = { value: `dkp_${randomBytes(24).toString("base64url")}` };
+  const waits: number[] = [];
+  const retry: RetryOptions = {
+    // At 60% faults per request, a request needs many tries; waits are recorded, never slept.
+    attempts: options.faults ? 20 : 5,
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+  };
+  const provider = new GithubSecretsProvider({
+    octokit: new Octokit({ auth: token, baseUrl: proxy.url, request: { retries: 0 }, log: quietLog }),
+    owner: OWNER,
+    repo: REPO,
+    values: async (valueFrom) => {
+      assert.equal(valueFrom, VALUE_FROM);
+      return source.value;
+    },
+    retry,
+  });
+  const secrets = () => repo.environments[ENV]?.secrets ?? {};
+  const fixture: ProviderFixture = {
+    provider,
+    step: (n) => secretStep(n),
+    seedForeign: (step) => {
+      const now = twin.now();
+      const name = nameOf(step);
+      secrets()[name] = { name, value: "someone-elses-token", createdAt: now, updatedAt: now };
+    },
+    count: (step) => Object.keys(secrets()).filter((n) => n === nameOf(step).toUpperCase()).length,
+    writes: () => twin.exchanges.filter((e) => e.method !== "GET").length,
+    faults: () => proxy.faultLog.length,
+  };
+  return { fixture, provider, repo, source, waits, proxy, twin, octokit, app };
+}
+
+providerContract("github", async (t, options) => (await githubSetup(t, options)).fixture);
+
+test("github: the twin opens exactly the runner's value; the variable holds only its fingerprint", async (t) => {
+  const { provider, repo, source } = await githubSetup(t);
+  const step = { ...secretStep(null), expected: null };
+  assert.equal(judge(step, await provider.read(step)), "apply");
+  const after = await provider.apply(step);
+  assert.deepEqual(after, {
+    exists: true,
+    ours: true,
+    state: { name: "DOKPLOY_DEPLOY_TOKEN", environment: ENV, valueFrom: VALUE_FROM },
+  });
+  const env = repo.environments[ENV];
+  assert.equal(env?.secrets.DOKPLOY_DEPLOY_TOKEN?.value, source.value);
+  assert.equal(env?.variables[variableName("DOKPLOY_DEPLOY_TOKEN")]?.value, fingerprint(source.value));
+  assert.match(fingerprint(source.value), /^sha256:[0-9a-f]{16}$/);
+  assert.deepEqual(repo.secrets, {}, "an Environment secret, not a repository secret (DESIGN rule 6)");
+});
+
+test("github: a rotated value reads as stale, is judged apply, and is sealed again with a new fingerprint", async (t) => {
+  const { provider, repo, source, twin } = await githubSetup(t);
+  const step = { ...secretStep(null), expected: null };
+  await provider.apply(step);
+  const old = fingerprint(source.value);
+  source.value = `dkp_${randomBytes(24).toString("base64url")}`;
+  const live = await provider.read(step);
+  assert.deepEqual(live, {
+    exists: true,
+    ours: true,
+    state: { name: "DOKPLOY_DEPLOY_TOKEN", environment: ENV, valueFrom: `stale:${old}` },
+  });
+  // The next plan run records what it read as expected; apply then replaces the value.
+  const replan = { ...step, expected: live.state };
+  assert.equal(judge(replan, live), "apply");
+  const writes = twin.exchanges.filter((e) => e.method !== "GET").length;
+  await provider.apply(replan);
+  assert.ok(twin.exchanges.filter((e) => e.method !== "GET").length > writes);
+  assert.equal(repo.environments[ENV]?.secrets.DOKPLOY_DEPLOY_TOKEN?.value, source.value);
+  assert.equal(
+    repo.environments[ENV]?.variables[variableName("DOKPLOY_DEPLOY_TOKEN")]?.value,
+    fingerprint(source.value),
+  );
+  assert.equal(judge(replan, await provider.read(replan)), "skip");
+});
+
+test("github: the run's token reaches this repository's Environment only: another repository and contents are refused", async (t) => {
+  const { provider, app, octokit, twin } = await githubSetup(t);
+  const token = await app.token({ repositoryNames: [REPO], permissions: { environments: "write" } });
+  const gh = octokit(token);
+  const other = new GithubSecretsProvider({
+    octokit: gh,
+    owner: OWNER,
+    repo: "other",
+    values: async () => "x".repeat(24),
+    retry: { attempts: 1 },
+  });
+  const step = { ...secretStep(null), expected: null };
+  await assert.rejects(
+    other.apply(step),
+    (e) => e instanceof ProviderError && /^http-40[34]$/.test(e.reason),
+  );
+  assert.deepEqual(twin.repoByName(`${OWNER}/other`)?.environments[ENV]?.secrets, {});
+  await assert.rejects(
+    gh.repos.createOrUpdateFileContents({
+      owner: OWNER,
+      repo: REPO,
+      path: "x.txt",
+      message: "x",
+      content: Buffer.from("x").toString("base64"),
+    }),
+    { status: 403 },
+  );
+  // And what it is for works.
+  await provider.apply(step);
+});
+
+test("github: a token with only secrets + actions_variables cannot write an Environment's secret (the twin wants environments)", async (t) => {
+  const { app, octokit } = await githubSetup(t);
+  const token = await app.token({
+    repositoryNames: [REPO],
+    permissions: { secrets: "write", actions_variables: "write" },
+  });
+  const provider = new GithubSecretsProvider({
+    octokit: octokit(token),
+    owner: OWNER,
+    repo: REPO,
+    values: async () => "x".repeat(24),
+    retry: { attempts: 1 },
+  });
+  await assert.rejects(
+    provider.apply({ ...secretStep(null), expected: null }),
+    (e) => e instanceof ProviderError && e.reason === "http-403" && /environments: write/.test(e.message),
+  );
+});
+
+test("github: no secret value crosses the wire or reaches the twin's log, only its sealed form", async (t) => {
+  const { provider, proxy, twin, source } = await githubSetup(t);
+  const step = { ...secretStep(null), expected: null };
+  await provider.apply(step);
+  source.value = `dkp_${randomBytes(24).toString("base64url")}`;
+  await provider.apply(step);
+  const forms = (v: string) => [v, Buffer.from(v).toString("base64"), encodeURIComponent(v)];
+  const wire = JSON.stringify(proxy.wire);
+  const log = JSON.stringify(twin.exchanges);
+  for (const form of forms(source.value)) {
+    assert.ok(!wire.includes(form), "the value crossed the wire");
+    assert.ok(!log.includes(form), "the value reached the twin's log");
+  }
+  const sealed = proxy.wire.filter((w) => w.method === "PUT" && w.body.includes("encrypted_value"));
+  assert.equal(sealed.length, 2, "each value travelled sealed");
+});
+
+test("github: a stale key_id (422) is fetched again once and the value lands", async (t) => {
+  let rotated = false;
+  const holder: { repo?: Repo } = {};
+  const { provider, repo, source } = await githubSetup(t, {
+    override: (r) => {
+      // Rotate the Environment's key after the provider read it: the twin then refuses the key_id for real.
+      if (!rotated && r.method === "PUT" && r.path.includes("/secrets/") && holder.repo?.environments[ENV]) {
+        rotated = true;
+        holder.repo.environments[ENV].secretBox = newSecretBox();
+      }
+      return undefined;
+    },
+  });
+  holder.repo = repo;
+  await provider.apply({ ...secretStep(null), expected: null });
+  assert.ok(rotated);
+  assert.equal(repo.environments[ENV]?.secrets.DOKPLOY_DEPLOY_TOKEN?.value, source.value);
+});
+
+test("github: a 429 waits its Retry-After before trying again", async (t) => {
+  const { provider, waits, proxy } = await githubSetup(t, { retryAfterSeconds: 7 });
+  await provider.apply({ ...secretStep(null), expected: null });
+  assert.equal(proxy.faultLog[0]?.kind, "rate-limit");
+  assert.deepEqual(waits, [7000]);
+});
+
+test("github: errors carry neither the value, nor the sealed value, nor the key", async (t) => {
+  const { source, app, octokit } = await githubSetup(t);
+  // A token that can read but not write: GitHub refuses the first write.
+  const token = await app.token({ repositoryNames: [REPO], permissions: { environments: "read" } });
+  const provider = new GithubSecretsProvider({
+    octokit: octokit(token),
+    owner: OWNER,
+    repo: REPO,
+    values: async () => source.value,
+    retry: { attempts: 1 },
+  });
+  const error = await provider.apply({ ...secretStep(null), expected: null }).catch((e: unknown) => e);
+  assert.ok(error instanceof ProviderError, String(error));
+  const text = JSON.stringify({ message: error.message, cause: String(error.cause), stack: error.stack });
+  assert.ok(!text.includes(source.value));
+  assert.ok(!/encrypted_value|key_id/.test(text), text);
+  assert.equal(error.cause, undefined);
+});
