@@ -47,6 +47,8 @@ const nameOf = (step: Step) => (step.desired as { name: string }).name;
 interface GithubSetup {
   fixture: ProviderFixture;
   provider: GithubSecretsProvider;
+  /** The provider's own client: the run's token, through the proxy. */
+  client: Octokit;
   repo: Repo;
   /** The token's value source: change `value` to rotate. */
   source: { value: string };
@@ -104,8 +106,9 @@ async function githubSetup(
       waits.push(ms);
     },
   };
+  const client = new Octokit({ auth: token, baseUrl: proxy.url, request: { retries: 0 }, log: quietLog });
   const provider = new GithubSecretsProvider({
-    octokit: new Octokit({ auth: token, baseUrl: proxy.url, request: { retries: 0 }, log: quietLog }),
+    octokit: client,
     owner: OWNER,
     repo: REPO,
     values: async (valueFrom) => {
@@ -127,7 +130,7 @@ async function githubSetup(
     writes: () => twin.exchanges.filter((e) => e.method !== "GET").length,
     faults: () => proxy.faultLog.length,
   };
-  return { fixture, provider, repo, source, waits, proxy, twin, octokit, app };
+  return { fixture, provider, client, repo, source, waits, proxy, twin, octokit, app };
 }
 
 providerContract("github", async (t, options) => (await githubSetup(t, options)).fixture);
@@ -285,4 +288,56 @@ test("github: errors carry neither the value, nor the sealed value, nor the key"
   assert.ok(!text.includes(source.value));
   assert.ok(!/encrypted_value|key_id/.test(text), text);
   assert.equal(error.cause, undefined);
+});
+
+test("github: a failure between the secret write and its fingerprint resumes as ours and converges", async (t) => {
+  let failed = false;
+  const { provider, client, repo, source } = await githubSetup(t, {
+    override: (r) => {
+      if (!failed && r.method === "PATCH" && r.path.includes("/variables/")) {
+        failed = true;
+        return { status: 502, body: { message: "Server Error" } };
+      }
+      return undefined;
+    },
+  });
+  const once = new GithubSecretsProvider({
+    octokit: client,
+    owner: OWNER,
+    repo: REPO,
+    values: async () => source.value,
+    retry: { attempts: 1 },
+  });
+  const step = { ...secretStep(null), expected: null };
+  await assert.rejects(once.apply(step), (e) => e instanceof ProviderError && e.reason === "http-502");
+  assert.equal(
+    repo.environments[ENV]?.secrets.DOKPLOY_DEPLOY_TOKEN?.value,
+    source.value,
+    "the secret landed",
+  );
+  const live = await provider.read(step);
+  assert.ok(live.exists && live.ours, "claimed before the write, so not mistaken for someone else's");
+  assert.equal(judge(step, live), "apply");
+  await provider.apply(step);
+  assert.equal(judge(step, await provider.read(step)), "skip");
+});
+
+test("github: under seeded faults every kind is injected (lost creates included) and each secret lands once, current", async (t) => {
+  const { provider, proxy, repo, source } = await githubSetup(t, { faults: { seed: 4242 } });
+  const steps = [30, 31, 32, 33].map((n) => ({ ...secretStep(n), expected: null }));
+  for (const step of steps) await provider.apply(step);
+  const kinds = new Set(proxy.faultLog.map((f) => f.kind));
+  assert.deepEqual([...kinds].sort(), ["lost-response", "rate-limit", "server-error"]);
+  assert.ok(
+    proxy.faultLog.some((f) => f.kind === "lost-response" && f.method !== "GET"),
+    "a write was lost",
+  );
+  const env = repo.environments[ENV];
+  for (const step of steps) {
+    const name = nameOf(step);
+    assert.equal(env?.secrets[name]?.value, source.value);
+    assert.equal(env?.variables[variableName(name)]?.value, fingerprint(source.value));
+  }
+  assert.equal(Object.keys(env?.secrets ?? {}).length, 4);
+  assert.equal(Object.keys(env?.variables ?? {}).length, 4);
 });
