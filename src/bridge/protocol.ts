@@ -3,6 +3,7 @@
 // installation tokens (GITHUB_TOKEN cannot write Actions secrets), so the Action asks it over HTTPS, proving
 // who it is with its Actions OIDC token. Both sides validate every body with these schemas.
 import { z } from "zod";
+import type { LiveState } from "../providers/types.ts";
 
 export const BRIDGE_PREFIX = "/api/devops-agent/";
 export const BRIDGE_PATHS = {
@@ -38,7 +39,10 @@ export const planReportRequestSchema = z.strictObject({
   planHash: sha256,
   live: z.record(stepId, liveStateSchema),
 });
-export type PlanReportRequest = z.infer<typeof planReportRequestSchema>;
+/** As validated, with the providers' LiveState (whose `state` is any JSON value). */
+export type PlanReportRequest = Omit<z.infer<typeof planReportRequestSchema>, "live"> & {
+  live: Record<string, LiveState>;
+};
 
 export const planReportResponseSchema = z.object({ planHash: sha256 });
 export type PlanReportResponse = z.infer<typeof planReportResponseSchema>;

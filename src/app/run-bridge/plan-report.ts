@@ -90,7 +90,7 @@ export async function handlePlanReport(options: {
       .filter((line) => !line.startsWith("To approve, "))
       .join("\n");
   }
-  const lines = [checklist, ...liveDiffSection(filled.steps, body.live as Record<string, LiveState>)];
+  const lines = [checklist, ...liveDiffSection(filled.steps, body.live)];
   if (request?.mode === "plan") lines.push(PLAN_ONLY_NOTE, "");
   await upsertChecklistComment({
     octokit,

@@ -1,13 +1,18 @@
 // POST token: the approved apply run gets a short-lived installation token for its own repository that can
-// write Actions secrets and variables and nothing else (GITHUB_TOKEN cannot write secrets; the variable holds
-// the secret's fingerprint, see the GitHub provider). The token is never logged.
+// write its Environments' secrets and variables and nothing else (GITHUB_TOKEN cannot write secrets; the
+// variable holds the secret's fingerprint, see the GitHub provider). The token is never logged.
 import type { TokenRequest } from "../../bridge/protocol.ts";
 import type { HandlerLog } from "../handlers/context.ts";
 import type { GithubApi } from "../plan-store.ts";
 import { approvedRun } from "./approved-run.ts";
 import type { BridgeCaller } from "./verify.ts";
 
-export const SECRETS_TOKEN_PERMISSIONS = { secrets: "write", actions_variables: "write" } as const;
+/**
+ * The deploy token is an Environment secret (DESIGN rule 6) and its fingerprint an Environment variable: GitHub
+ * files both under the `environments` permission ("Fine-grained access" of each endpoint), not under `secrets`
+ * or `actions_variables`, which cover repository-level ones. The App needs `environments: write` for this.
+ */
+export const SECRETS_TOKEN_PERMISSIONS = { environments: "write" } as const;
 
 export async function handleToken(options: {
   caller: BridgeCaller;
@@ -24,7 +29,7 @@ export async function handleToken(options: {
     permissions: { ...SECRETS_TOKEN_PERMISSIONS },
   });
   log.info(
-    `issued a ${body.purpose} token (secrets: write, actions_variables: write on ${owner}/${repo} only, ` +
+    `issued a ${body.purpose} token (environments: write on ${owner}/${repo} only, ` +
       `expires ${data.expires_at}) to run ${caller.runId} of plan ${body.planHash.slice(0, 12)} ` +
       `(actor ${caller.claims.actor ?? "unknown"})`,
   );

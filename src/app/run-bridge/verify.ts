@@ -158,6 +158,8 @@ async function verifyToken(options: {
       issuer,
       audience,
       algorithms: ["RS256"],
+      // The runner's issuer and the App are different machines: a minute of clock skew is not an attack.
+      clockTolerance: 60,
       ...(options.clock ? { currentDate: options.clock.now() } : {}),
     }));
   } catch (error) {

@@ -7,7 +7,11 @@ import { DISPATCH_WORKFLOW_PATH } from "../../../src/app/names.ts";
 import { markPlanStale } from "../../../src/app/plan-store.ts";
 import { BRIDGE_PATHS } from "../../../src/bridge/protocol.ts";
 import { ManualClock } from "../../../src/sandbox/clock.ts";
-import { oidcIssuerUrl } from "../../../src/sandbox/github/oidc.ts";
+import {
+  type ActionsOidcJobClaims,
+  grantIdTokenRequests,
+  oidcIssuerUrl,
+} from "../../../src/sandbox/github/oidc.ts";
 import { startGithubTwin } from "../../support/github-twin.ts";
 import { allAbsent, type BridgeWorld, FULL, NAME, OWNER, startBridgeWorld } from "./world.ts";
 
@@ -44,12 +48,8 @@ test("refuses a request without a bearer token, saying what to send", async (t) 
 test("refuses an ID token from another issuer", async (t) => {
   const world = await startBridgeWorld(t);
   const elsewhere = await startGithubTwin(t);
-  const { grantIdTokenRequests } = await import("../../../src/sandbox/github/oidc.ts");
-  const grant = grantIdTokenRequests(elsewhere.twin, {
-    ...(JSON.parse(
-      Buffer.from((await world.idToken()).split(".")[1] ?? "", "base64url").toString(),
-    ) as never),
-  });
+  const claims = JSON.parse(Buffer.from((await world.idToken()).split(".")[1] ?? "", "base64url").toString());
+  const grant = grantIdTokenRequests(elsewhere.twin, claims as ActionsOidcJobClaims);
   const response = await fetch(
     `${grant.ACTIONS_ID_TOKEN_REQUEST_URL}&audience=${new URL(world.appUrl).origin}`,
     {
