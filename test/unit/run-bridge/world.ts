@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
 import type { TestContext } from "node:test";
+import { pino } from "pino";
 import { recordDeployment } from "../../../src/app/handlers/deployments.ts";
 import { DISPATCH_REF_PREFIX, DISPATCH_WORKFLOW_PATH } from "../../../src/app/names.ts";
 import { dispatchWorkflow } from "../../../src/app/onboarding/workflows.ts";
@@ -50,6 +51,8 @@ export interface BridgeWorld {
   /** What /approve would have recorded: the dispatched ref and a deployment naming the apply run. */
   approve(runId: number): Promise<void>;
   snapshot(): unknown;
+  /** The App's log lines (JSON), for "who got what" and "no token in the log". */
+  logs: string[];
   checklist(): string | undefined;
 }
 
@@ -95,7 +98,10 @@ export async function startBridgeWorld(
     },
     events: [],
   });
+  const logs: string[] = [];
+  const log = pino({ level: "info" }, { write: (line: string) => void logs.push(line) });
   const server = await startAppServer({
+    log,
     appId: app.id,
     privateKey: keys.privateKey,
     webhookSecret: "unused",
@@ -174,6 +180,7 @@ export async function startBridgeWorld(
   });
 
   const world: BridgeWorld = {
+    logs,
     twin,
     appUrl: server.url,
     appId: app.id,
