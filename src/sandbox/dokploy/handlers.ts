@@ -2,8 +2,15 @@
 // services). Each returns the procedure's raw value (no envelope) or throws a TrpcError.
 import { randomBytes } from "node:crypto";
 import { TrpcError } from "./errors.ts";
-import type { ApplicationRow, DeploymentOutcome, DomainRow, EnvironmentRow, ProjectRow } from "./state.ts";
-import type { HandlerContext, HandlerTable } from "./twin.ts";
+import type {
+  ApplicationRow,
+  DeploymentOutcome,
+  DeploymentRow,
+  DomainRow,
+  EnvironmentRow,
+  ProjectRow,
+} from "./state.ts";
+import type { DokployTwin, HandlerContext, HandlerTable } from "./twin.ts";
 
 const DEFAULT_BUILD_MS = 2000;
 
@@ -86,15 +93,25 @@ function defaultOutcome(application: ApplicationRow): DeploymentOutcome {
   };
 }
 
-function deploy(ctx: HandlerContext): undefined {
-  const application = applicationOf(ctx, text(ctx, "applicationId"));
-  const outcome = ctx.world.scripted[application.applicationId]?.shift() ?? defaultOutcome(application);
-  const now = ctx.twin.clock.now();
-  const deploymentId = ctx.twin.newId();
-  ctx.world.deployments[deploymentId] = {
+/**
+ * Starts a deployment of the application, as `application.deploy` and the deploy webhook do: a scripted outcome
+ * first, else the twin's runtime when it has one, else success on the clock.
+ */
+export function startDeployment(
+  twin: DokployTwin,
+  application: ApplicationRow,
+  options: { title?: string | null; description?: string | null } = {},
+): DeploymentRow {
+  const world = twin.world;
+  const scripted = world.scripted[application.applicationId]?.shift();
+  const viaRuntime = !scripted && twin.runtime !== undefined;
+  const outcome = scripted ?? defaultOutcome(application);
+  const now = twin.clock.now();
+  const deploymentId = twin.newId();
+  const deployment: DeploymentRow = {
     deploymentId,
-    title: text(ctx, "title") ?? "Manual deployment",
-    description: text(ctx, "description"),
+    title: options.title ?? "Manual deployment",
+    description: options.description ?? null,
     status: "running",
     logPath: logPath(application.appName, now),
     pid: null,
@@ -108,15 +125,73 @@ function deploy(ctx: HandlerContext): undefined {
     finishedAt: null,
     errorMessage: null,
   };
-  ctx.world.runs[deploymentId] = {
+  world.deployments[deploymentId] = deployment;
+  world.runs[deploymentId] = {
     deploymentId,
-    finishesAtMs: now.getTime() + (outcome.durationMs ?? DEFAULT_BUILD_MS),
-    outcome,
+    finishesAtMs: viaRuntime
+      ? Number.POSITIVE_INFINITY
+      : now.getTime() + (outcome.durationMs ?? DEFAULT_BUILD_MS),
+    outcome: viaRuntime
+      ? { status: "done", log: [`Initializing deployment of ${application.appName}`] }
+      : outcome,
+    viaRuntime,
   };
   application.applicationStatus = "running";
+  if (viaRuntime) twin.runOnRuntime(deploymentId);
+  return deployment;
+}
+
+function deploy(ctx: HandlerContext): undefined {
+  const application = applicationOf(ctx, text(ctx, "applicationId"));
+  startDeployment(ctx.twin, application, {
+    title: text(ctx, "title"),
+    description: text(ctx, "description"),
+  });
   // Self-hosted Dokploy queues the job and answers 200 with an empty body (PROVIDERS.md §1).
   return undefined;
 }
+
+/** `docker logs --since`: `all` or a duration back from now. */
+function sinceMs(since: string, nowMs: number): number {
+  const match = /^(\d+)([smhd])$/.exec(since);
+  if (!match) return Number.NEGATIVE_INFINITY;
+  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as "s" | "m" | "h" | "d"];
+  return nowMs - Number(match[1]) * unit;
+}
+
+/**
+ * `application.readLogs` (PROVIDERS.md §1): `docker container logs --timestamps` of the app's container, then
+ * `since`, `search` (a case-insensitive substring) and `tail`. 500 when no container runs.
+ */
+function readAppLogs(ctx: HandlerContext): string {
+  const application = applicationOf(ctx, ctx.query.get("applicationId"));
+  const runtime = ctx.twin.runtime;
+  const output = runtime
+    ? runtime.logs(application.appName)
+    : application.applicationStatus === "done" || ctx.world.containerLogs[application.appName]
+      ? (ctx.world.containerLogs[application.appName] ?? []).join("\n")
+      : undefined;
+  if (output === undefined) {
+    throw new TrpcError("INTERNAL_SERVER_ERROR", `No container found with name: ${application.appName}`);
+  }
+  let lines = output.split("\n").filter((line) => line !== "");
+  const since = ctx.query.get("since") ?? "all";
+  if (since !== "all") {
+    const from = sinceMs(since, ctx.twin.clock.now().getTime());
+    // `--timestamps` puts an RFC 3339 stamp first; lines without one are kept.
+    lines = lines.filter((line) => {
+      const stamp = Date.parse(line.split(" ", 1)[0] ?? "");
+      return Number.isNaN(stamp) || stamp >= from;
+    });
+  }
+  const search = (ctx.query.get("search") ?? "").toLowerCase();
+  if (search) lines = lines.filter((line) => line.toLowerCase().includes(search));
+  const tail = Number(ctx.query.get("tail") ?? 100);
+  return lines.slice(-tail).join("\n");
+}
+
+/** The version the twin claims; `doctor` compares it with what we support. */
+export const TWIN_DOKPLOY_VERSION = "v0.25.6";
 
 const HOSTNAME =
   /^(?=.{1,253}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
@@ -221,6 +296,37 @@ export const dokployHandlers: HandlerTable = {
     application.createEnvFile = ctx.body.createEnvFile === true;
     return true;
   },
+
+  "application-readLogs": readAppLogs,
+
+  // Only the columns the provider changes (adopting an application re-tags its description).
+  "application-update": (ctx) => {
+    const application = applicationOf(ctx, text(ctx, "applicationId"));
+    if ("description" in ctx.body) application.description = text(ctx, "description");
+    if (typeof ctx.body.name === "string") application.name = ctx.body.name;
+    return true;
+  },
+
+  "domain-update": (ctx) => {
+    const domain = ctx.world.domains[text(ctx, "domainId") ?? ""];
+    if (!domain) throw new TrpcError("NOT_FOUND", "Domain not found");
+    if (domain.applicationId) applicationOf(ctx, domain.applicationId);
+    const host = (text(ctx, "host") ?? "").trim();
+    if (!HOSTNAME.test(host)) throw new TrpcError("BAD_REQUEST", "Invalid hostname");
+    const https = typeof ctx.body.https === "boolean" ? ctx.body.https : domain.https;
+    const certificateType =
+      (text(ctx, "certificateType") as DomainRow["certificateType"] | null) ?? domain.certificateType;
+    if (https && certificateType === "none")
+      throw new TrpcError("BAD_REQUEST", "certificateType is required when https is enabled");
+    domain.host = host;
+    domain.https = https;
+    domain.certificateType = certificateType;
+    if (typeof ctx.body.port === "number") domain.port = ctx.body.port;
+    if ("path" in ctx.body) domain.path = text(ctx, "path") ?? "/";
+    return domain;
+  },
+
+  "settings-getDokployVersion": () => TWIN_DOKPLOY_VERSION,
 
   "application-deploy": deploy,
   "application-redeploy": deploy,

@@ -149,6 +149,13 @@ export const successSchemas: Record<string, Schema | undefined> = {
   "deployment-all": { type: "array", items: deployment },
   // PROVIDERS.md line 31: a string, `tail -n` of the log file; empty if there is none.
   "deployment-readLogs": { type: "string" },
+  // PROVIDERS.md line 32: a string, the output of `docker container logs --timestamps`.
+  "application-readLogs": { type: "string" },
+  // Not in PROVIDERS.md: Dokploy's application.update returns true, domain.update the updated row.
+  "application-update": { const: true },
+  "domain-update": domain,
+  // Not in PROVIDERS.md: Dokploy's settings router returns its package.json version, a `v`-prefixed semver.
+  "settings-getDokployVersion": { type: "string", pattern: "^v?\\d+\\.\\d+\\.\\d+" },
 };
 
 // PROVIDERS.md line 12: `{message, code, data:{code, httpStatus, path, zodError}, issues?}`.

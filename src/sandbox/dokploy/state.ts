@@ -105,6 +105,8 @@ export interface DeploymentRun {
   deploymentId: string;
   finishesAtMs: number;
   outcome: DeploymentOutcome;
+  /** Ends when the twin's runtime settles, not on the clock. */
+  viaRuntime?: boolean;
 }
 
 export interface DokployWorld {
@@ -117,6 +119,11 @@ export interface DokployWorld {
   runs: Record<string, DeploymentRun>;
   /** Scripted outcomes per applicationId, consumed one per deploy. */
   scripted: Record<string, DeploymentOutcome[]>;
+  /**
+   * Without a runtime: the output of each app's container (by appName), served by `application.readLogs` once a
+   * deployment of it is done. Seeded with `writeContainerLog`.
+   */
+  containerLogs: Record<string, string[]>;
   nextDomainKey: number;
 }
 
@@ -130,6 +137,7 @@ export function emptyWorld(): DokployWorld {
     deployments: {},
     runs: {},
     scripted: {},
+    containerLogs: {},
     nextDomainKey: 1,
   };
 }

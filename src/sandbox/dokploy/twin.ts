@@ -10,8 +10,9 @@ import { listen, type RunningServer, type TwinRequest, type TwinResponse } from 
 import { OpenApiContract } from "../openapi-contract.ts";
 import { STATUS, TrpcError } from "./errors.ts";
 import { type DrawnFault, type FaultKind, type FaultOptions, FaultSchedule } from "./faults.ts";
-import { dokployHandlers } from "./handlers.ts";
+import { dokployHandlers, startDeployment } from "./handlers.ts";
 import { validateDokployResponse, validateFaultResponse } from "./response-schemas.ts";
+import { type DokployRuntime, parseEnvText } from "./runtime.ts";
 import { type DokployWorld, emptyWorld } from "./state.ts";
 
 export interface HandlerContext {
@@ -57,12 +58,18 @@ export interface DokployTwinOptions {
   retryAfterSeconds?: number;
   /** Replaces handlers (canaries use this to serve a deliberately broken answer). */
   handlers?: HandlerTable;
+  /** Really runs what is deployed (the sandbox's process runtime); clock-driven outcomes when absent. */
+  runtime?: DokployRuntime;
 }
 
 export class DokployTwin {
   readonly clock: Clock;
   readonly world: DokployWorld = emptyWorld();
   readonly exchanges: Exchange[] = [];
+  readonly runtime: DokployRuntime | undefined;
+  /** appNames the runtime was asked to run, and the deploys still settling: what close() stops and awaits. */
+  readonly #launched = new Set<string>();
+  readonly #settling = new Set<Promise<void>>();
   readonly #handlers: HandlerTable;
   readonly #strict: boolean;
   readonly #holdMs: number;
@@ -77,6 +84,7 @@ export class DokployTwin {
     this.#holdMs = options.holdMs ?? 2000;
     this.#retryAfter = options.retryAfterSeconds ?? 1;
     this.#handlers = { ...dokployHandlers, ...options.handlers };
+    this.runtime = options.runtime;
     if (options.faults) this.#schedule = new FaultSchedule(options.faults);
   }
 
@@ -97,6 +105,50 @@ export class DokployTwin {
 
   async close(): Promise<void> {
     await this.#server?.close();
+    await Promise.allSettled([...this.#settling]);
+    if (this.runtime) {
+      const runtime = this.runtime;
+      await Promise.allSettled([...this.#launched].map((appName) => runtime.stop(appName)));
+    }
+  }
+
+  /**
+   * Hands a deployment to the runtime: the app's image, its env text parsed and its domains. The deployment ends
+   * when the runtime settles; a runtime that throws is a failed deployment, with the error as its log.
+   */
+  runOnRuntime(deploymentId: string): void {
+    const runtime = this.runtime;
+    const deployment = this.world.deployments[deploymentId];
+    const application = deployment ? this.world.applications[deployment.applicationId] : undefined;
+    if (!runtime || !application) return;
+    this.#launched.add(application.appName);
+    const domains = Object.values(this.world.domains)
+      .filter((d) => d.applicationId === application.applicationId && d.enabled)
+      .map((d) => ({ host: d.host, port: d.port ?? 3000, https: d.https }));
+    const settle = (result: { status: "done" | "error"; log: string; errorMessage?: string }) => {
+      const run = this.world.runs[deploymentId];
+      if (!run) return;
+      run.outcome = {
+        status: result.status,
+        log: [...run.outcome.log, ...result.log.split("\n").filter((line) => line !== "")],
+        errorMessage: result.errorMessage,
+      };
+      run.finishesAtMs = this.clock.now().getTime();
+      this.#finish(deploymentId);
+    };
+    const settling = runtime
+      .deploy({
+        appName: application.appName,
+        dockerImage: application.dockerImage ?? "",
+        env: parseEnvText(application.env),
+        domains,
+      })
+      .then(settle, (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        settle({ status: "error", log: message, errorMessage: message });
+      })
+      .finally(() => this.#settling.delete(settling));
+    this.#settling.add(settling);
   }
 
   /** Replaces the seeded fault schedule (null turns random faults off). */
@@ -134,6 +186,7 @@ export class DokployTwin {
   /** Finishes every running deployment now, whatever the clock says (for tests that do not drive time). */
   finishDeployments(): void {
     for (const run of Object.values(this.world.runs)) {
+      if (run.viaRuntime) continue;
       if (this.world.deployments[run.deploymentId]?.status === "running") this.#finish(run.deploymentId);
     }
   }
@@ -152,6 +205,10 @@ export class DokployTwin {
 
   contractReport(): ContractReport {
     return { ...summarizeExchanges(this.exchanges), faults: this.exchanges.filter((e) => e.fault).length };
+  }
+
+  #webhook(token: string, req: TwinRequest): { status: number; body: unknown } {
+    return webhookAnswer(this, token, req);
   }
 
   #drawFault(procedure: string): DrawnFault | null {
@@ -179,6 +236,12 @@ export class DokployTwin {
         ? { status, headers }
         : { status, headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) };
     };
+    const webhook = /^\/api\/deploy\/([^/]+)$/.exec(req.url.pathname);
+    if (webhook && req.method === "POST") {
+      exchange.operationId = "webhook-deploy";
+      const result = this.#webhook(decodeURIComponent(webhook[1] ?? ""), req);
+      return answer(result.status, result.body);
+    }
     const procedure = req.url.pathname.startsWith("/api/") ? req.url.pathname.slice("/api/".length) : null;
 
     // PROVIDERS.md §1: a missing or invalid key is refused before tRPC, with no code.
@@ -297,6 +360,25 @@ export class DokployTwin {
     }
     return answer(status, body);
   }
+}
+
+/**
+ * The deploy webhook (PROVIDERS.md §1, "Webhook"; not in the OpenAPI): the refreshToken in the path is the
+ * secret, no API key. A ping answers; a bare POST deploys the configured image.
+ */
+function webhookAnswer(
+  twin: DokployTwin,
+  token: string,
+  req: TwinRequest,
+): { status: number; body: unknown } {
+  const application = Object.values(twin.world.applications).find((a) => a.refreshToken === token);
+  if (!application) return { status: 404, body: { message: "Application Not Found" } };
+  if (req.headers["x-github-event"] === "ping")
+    return { status: 200, body: { message: "Ping received, webhook is active" } };
+  if (!application.autoDeploy)
+    return { status: 400, body: { message: "Automatic deployments are disabled for this application" } };
+  startDeployment(twin, application, { title: "Deployment from webhook" });
+  return { status: 200, body: { message: "Application deployed successfully" } };
 }
 
 function trpcBody(error: TrpcError, path: string): Record<string, unknown> {

@@ -40,3 +40,8 @@ export function advance(twin: DokployTwin, ms: number): void {
   clock.advance(ms);
   twin.progress();
 }
+
+/** Without a runtime: lines the app's container has printed, served by `application.readLogs` (by appName). */
+export function writeContainerLog(twin: DokployTwin, appName: string, ...lines: string[]): void {
+  twin.world.containerLogs[appName] = [...(twin.world.containerLogs[appName] ?? []), ...lines];
+}
