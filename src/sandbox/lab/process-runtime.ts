@@ -3,19 +3,10 @@
 // --timestamps`. The HTTPS front asks `portOf` where a deployed app listens.
 import { type ChildProcess, spawn } from "node:child_process";
 import { connect, createServer } from "node:net";
+import type { DokployRuntime } from "../dokploy/runtime.ts";
 
-// src/sandbox/dokploy/runtime.ts had not landed when this was written; this is the hook declared identically.
-// When it lands, import the type from there instead.
-export interface DokployRuntime {
-  deploy(app: {
-    appName: string;
-    dockerImage: string;
-    env: Record<string, string>;
-    domains: { host: string; port: number; https: boolean }[];
-  }): Promise<{ status: "done" | "error"; log: string; errorMessage?: string }>;
-  logs(appName: string): string | undefined;
-  stop(appName: string): Promise<void>;
-}
+// The Dokploy twin's hook, re-exported so lab users need one import.
+export type { DokployRuntime, RuntimeApp } from "../dokploy/runtime.ts";
 
 export interface ProcessRuntimeOptions {
   /** The local process standing in for an image; undefined: this image cannot run in the lab. */

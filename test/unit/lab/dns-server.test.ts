@@ -77,3 +77,14 @@ test("a name outside every zone is REFUSED over UDP and TCP", async (t) => {
   assert.equal(reply.rcode, "REFUSED");
   assert.equal(reply.answers?.length ?? 0, 0);
 });
+
+test("an answer too big for UDP is truncated, and node's resolver gets it whole over TCP", async (t) => {
+  const { twin, zone, dns, resolver } = await lab(t);
+  const values = Array.from({ length: 12 }, (_, i) => `v=${i} ${"x".repeat(60)}`);
+  for (const content of values) addRecord(twin, zone.id, { type: "TXT", name: "big", content });
+  const udp = await queryDns({ server: dns, name: "big.example.com", type: "TXT", transport: "udp" });
+  assert.equal(udp.flag_tc, true);
+  assert.equal(udp.answers?.length ?? 0, 0);
+  const txt = await resolver.resolveTxt("big.example.com");
+  assert.deepEqual(txt.map((chunks) => chunks.join("")).sort(), [...values].sort());
+});
