@@ -71,3 +71,23 @@ test("the secrets token is narrowed to the run's repository and environments: wr
   );
   assert.ok(!log.includes(token), "the token is not in the App's log");
 });
+
+test("an installation without environments: write is told what to grant, and no token is issued", async (t) => {
+  const world = await startBridgeWorld(t);
+  await world.approve(RUN);
+  const installation = world.twin.world.installations[world.installationId];
+  assert.ok(installation);
+  delete installation.permissions.environments;
+  const before = world.snapshot();
+  const { status, json } = await world.post(
+    BRIDGE_PATHS.token,
+    { pr: world.pr, planHash: world.pinned.hash, purpose: "secrets" },
+    await world.idToken({ run_id: String(RUN) }),
+  );
+  assert.equal(status, 403);
+  assert.match(
+    (json as { message: string }).message,
+    /lacks environments: write, which storing the deploy token needs/,
+  );
+  assert.deepEqual(world.snapshot(), before);
+});
