@@ -108,6 +108,9 @@ test("close() leaves no child process behind, grandchildren included", async () 
   assert.ok(appPid > 0 && alive(appPid));
   await runtime.close();
   assert.deepEqual(runtime.pids(), []);
-  for (const pid of [...shellPids, appPid])
-    assert.equal(alive(pid), false, `process ${pid} outlived close()`);
+  // A signalled process may still be finishing its exit for a moment; an orphan would stay alive.
+  const deadline = Date.now() + 2000;
+  const survivors = () => [...shellPids, appPid].filter(alive);
+  while (survivors().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(survivors(), [], "processes outlived close()");
 });
