@@ -90,7 +90,7 @@ test("an image the lab cannot run is an error saying what to add", async (t) => 
   );
 });
 
-test("close() leaves no child process behind, grandchildren included", async () => {
+test("close() leaves no child process behind, grandchildren included", { timeout: 20_000 }, async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "lab-"));
   const runtime = createProcessRuntime({
     resolveImage: () => ({
