@@ -240,6 +240,9 @@ export class DokployTwin {
     if (webhook && req.method === "POST") {
       exchange.operationId = "webhook-deploy";
       const result = this.#webhook(decodeURIComponent(webhook[1] ?? ""), req);
+      // Not in the OpenAPI: PROVIDERS.md §1 "Webhook" documents every answer as `{message}`.
+      if (typeof (result.body as { message?: unknown }).message !== "string")
+        exchange.violations.push("response: the deploy webhook answers {message}");
       return answer(result.status, result.body);
     }
     const procedure = req.url.pathname.startsWith("/api/") ? req.url.pathname.slice("/api/".length) : null;
