@@ -451,17 +451,18 @@ export class DokployProvider implements Provider {
   async #applyDomain(step: Step, d: DomainDesired): Promise<void> {
     await this.#writing(async () => {
       const found = await this.#findDomain(d);
-      if (found.foreign) {
-        if (!step.adopt)
-          throw notOurs(`domain ${d.host} (on application ${stateOf(found.live).application})`);
-        throw new ProviderError({
-          provider: this.name,
-          reason: "cannot-adopt",
-          message: `domain ${d.host} belongs to application ${stateOf(found.live).application}; Dokploy cannot move a domain between applications: delete it there, then plan again`,
-        });
+      if (found.foreign && !step.adopt) {
+        throw notOurs(`domain ${d.host} (on application ${stateOf(found.live).application})`);
       }
       const app = found.app ?? (await this.#requireApp(d.application));
       if (!isOurs(app) && !step.adopt) throw notOurs(`application ${d.application}`);
+      if (found.foreign && found.domain) {
+        // Adopted: Dokploy cannot move a domain between applications, so it is removed there and made on ours;
+        // a lost answer to either is found by the next round.
+        await this.#client.mutate("domain.delete", { domainId: found.domain.domainId });
+        found.domain = undefined;
+        found.live = { exists: false };
+      }
       if (found.live.exists && matches(found.live, d)) return;
       const fields = {
         host: d.host,

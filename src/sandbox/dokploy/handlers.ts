@@ -371,6 +371,14 @@ export const dokployHandlers: HandlerTable = {
     return domain;
   },
 
+  "domain-delete": (ctx) => {
+    const domain = ctx.world.domains[text(ctx, "domainId") ?? ""];
+    if (!domain) throw new TrpcError("NOT_FOUND", "Domain not found");
+    if (domain.applicationId) applicationOf(ctx, domain.applicationId);
+    delete ctx.world.domains[domain.domainId];
+    return domain;
+  },
+
   "domain-byApplicationId": (ctx) => {
     const application = applicationOf(ctx, ctx.query.get("applicationId"));
     return Object.values(ctx.world.domains).filter((d) => d.applicationId === application.applicationId);

@@ -154,6 +154,8 @@ export const successSchemas: Record<string, Schema | undefined> = {
   // Not in PROVIDERS.md: Dokploy's application.update returns true, domain.update the updated row.
   "application-update": { const: true },
   "domain-update": domain,
+  // Not in PROVIDERS.md: domain.delete returns the row it removed.
+  "domain-delete": domain,
   // Not in PROVIDERS.md: Dokploy's settings router returns its package.json version, a `v`-prefixed semver.
   "settings-getDokployVersion": { type: "string", pattern: "^v?\\d+\\.\\d+\\.\\d+" },
 };
