@@ -84,6 +84,14 @@ test("application.readLogs refuses a search outside [a-zA-Z0-9 ._-] and a malfor
   }
 });
 
+test("settings.getDokployVersion answers the version the twin claims", async (t) => {
+  const { api, apiKey } = await startDokployTwin(t);
+  assert.match(
+    await ok<string>(call(api, apiKey, "settings.getDokployVersion", {}, { method: "GET" })),
+    /^v\d+\.\d+\.\d+$/,
+  );
+});
+
 test("the deploy webhook: no API key; unknown token 404; ping answers; a bare POST deploys", async (t) => {
   const { twin, api, apiKey } = await startDokployTwin(t);
   const app = await appOn(api, apiKey);
