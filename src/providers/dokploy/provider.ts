@@ -7,14 +7,14 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { ProviderName, Step } from "../../plan/types.ts";
 import { matches } from "../judge.ts";
 import { type LiveState, PostconditionError, type Provider, ProviderError } from "../types.ts";
-import { DokployClient, DokployHttpError, transient } from "./client.ts";
-import { DeploymentFailedError } from "./errors.ts";
+import { DokployClient } from "./client.ts";
+import { Deployments } from "./deploy.ts";
+import { Retry } from "./retry.ts";
 import {
   type AppInfo,
   appOf,
   type DeploymentInfo,
   type DomainInfo,
-  deploymentsOf,
   domainsOf,
   type ProjectInfo,
   projectsOf,
@@ -59,20 +59,12 @@ export interface DokployProviderOptions {
   backoffMs?: number;
 }
 
-/** What the deploy step writes as the deployment's description, so a later read knows which image it ran. */
-const DEPLOY_TITLE = "devops-agent deploy";
-const deployMarker = (image: string) => `devops-agent: ${image}`;
-const MAX_BACKOFF_MS = 30_000;
-
 export class DokployProvider implements Provider {
   readonly name: ProviderName = "dokploy";
   readonly #client: DokployClient;
   readonly #secrets: (name: string) => string | undefined;
-  readonly #sleep: (ms: number) => Promise<void>;
-  readonly #pollMs: number;
-  readonly #deployTimeoutMs: number;
-  readonly #attempts: number;
-  readonly #backoffMs: number;
+  readonly #retry: Retry;
+  readonly #deployments: Deployments;
   /** Application name → id, learned within this instance (names resolve by name, ids are cached). */
   readonly #appIds = new Map<string, string>();
 
@@ -83,11 +75,15 @@ export class DokployProvider implements Provider {
       timeoutMs: options.timeoutMs ?? 30_000,
     });
     this.#secrets = options.secrets;
-    this.#sleep = options.sleep ?? ((ms) => delay(ms));
-    this.#pollMs = options.pollIntervalMs ?? 2000;
-    this.#deployTimeoutMs = options.deployTimeoutMs ?? 10 * 60_000;
-    this.#attempts = Math.max(1, options.attempts ?? 6);
-    this.#backoffMs = options.backoffMs ?? 1000;
+    const sleep = options.sleep ?? ((ms) => delay(ms));
+    this.#retry = new Retry({ attempts: options.attempts ?? 6, backoffMs: options.backoffMs ?? 1000, sleep });
+    this.#deployments = new Deployments({
+      client: this.#client,
+      retry: this.#retry,
+      sleep,
+      pollMs: options.pollIntervalMs ?? 2000,
+      timeoutMs: options.deployTimeoutMs ?? 10 * 60_000,
+    });
   }
 
   handles(step: Step): boolean {
@@ -151,7 +147,7 @@ export class DokployProvider implements Provider {
   /** The app's container output (`docker logs --timestamps`); match client-side, Dokploy's search is narrow. */
   async readAppLogs(application: string, options: { tail?: number } = {}): Promise<string> {
     const app = await this.#requireApp(application);
-    const text = await this.#retrying(() =>
+    const text = await this.#retry.read(() =>
       this.#client.query<unknown>("application.readLogs", {
         applicationId: app.applicationId,
         tail: Math.min(10_000, Math.max(1, options.tail ?? 1000)),
@@ -164,7 +160,7 @@ export class DokployProvider implements Provider {
   /** The application's refreshToken: what the deploy webhook takes; the caller registers it as a secret. */
   async deployToken(application: string): Promise<string> {
     const app = await this.#requireApp(application);
-    const row = await this.#retrying(() =>
+    const row = await this.#retry.read(() =>
       this.#client.query<Record<string, unknown>>("application.one", { applicationId: app.applicationId }),
     );
     const token = row?.refreshToken;
@@ -181,7 +177,7 @@ export class DokployProvider implements Provider {
   // ---- project.ensure
 
   async #projects(): Promise<ProjectInfo[]> {
-    return projectsOf(await this.#retrying(() => this.#client.query<unknown>("project.all")));
+    return projectsOf(await this.#retry.read(() => this.#client.query<unknown>("project.all")));
   }
 
   /** The project by name, preferring the one that carries `description` (ours) when names repeat. */
@@ -201,7 +197,7 @@ export class DokployProvider implements Provider {
   }
 
   async #applyProject(step: Step, d: ProjectDesired): Promise<void> {
-    await this.#writing(async () => {
+    await this.#retry.rounds(async () => {
       const project = await this.#findProject(d.name, d.description);
       if (project?.description === d.description) return;
       if (project) {
@@ -240,7 +236,7 @@ export class DokployProvider implements Provider {
   }
 
   async #applyApplication(step: Step, d: ApplicationDesired): Promise<void> {
-    await this.#writing(async () => {
+    await this.#retry.rounds(async () => {
       const { project, app } = await this.#findApplication(d);
       if (app?.description === d.description) return;
       if (app) {
@@ -277,7 +273,7 @@ export class DokployProvider implements Provider {
     if (cached) {
       try {
         return appOf(
-          await this.#retrying(() =>
+          await this.#retry.read(() =>
             this.#client.query<unknown>("application.one", { applicationId: cached }),
           ),
         );
@@ -300,7 +296,7 @@ export class DokployProvider implements Provider {
     if (!found) return undefined;
     this.#appIds.set(name, found.applicationId);
     return appOf(
-      await this.#retrying(() =>
+      await this.#retry.read(() =>
         this.#client.query<unknown>("application.one", { applicationId: found.applicationId }),
       ),
     );
@@ -352,7 +348,7 @@ export class DokployProvider implements Provider {
 
   async #applyDocker(step: Step, d: DockerProviderDesired): Promise<void> {
     const password = d.passwordSecret ? this.#secret(d.passwordSecret, "the registry password") : null;
-    await this.#writing(async () => {
+    await this.#retry.rounds(async () => {
       const app = await this.#writableApp(step, d.application);
       if (matches({ exists: true, ours: true, state: this.#dockerState(app, d) }, d)) return;
       await this.#client.mutate("application.saveDockerProvider", {
@@ -390,7 +386,7 @@ export class DokployProvider implements Provider {
         });
       }
     }
-    await this.#writing(async () => {
+    await this.#retry.rounds(async () => {
       const app = await this.#writableApp(step, d.application);
       const current = envState({
         application: d.application,
@@ -414,7 +410,7 @@ export class DokployProvider implements Provider {
 
   async #domainsOf(applicationId: string): Promise<DomainInfo[]> {
     return domainsOf(
-      await this.#retrying(() => this.#client.query<unknown>("domain.byApplicationId", { applicationId })),
+      await this.#retry.read(() => this.#client.query<unknown>("domain.byApplicationId", { applicationId })),
     );
   }
 
@@ -449,7 +445,7 @@ export class DokployProvider implements Provider {
   }
 
   async #applyDomain(step: Step, d: DomainDesired): Promise<void> {
-    await this.#writing(async () => {
+    await this.#retry.rounds(async () => {
       const found = await this.#findDomain(d);
       if (found.foreign && !step.adopt) {
         throw notOurs(`domain ${d.host} (on application ${stateOf(found.live).application})`);
@@ -480,34 +476,15 @@ export class DokployProvider implements Provider {
 
   // ---- application.deploy
 
-  async #deployments(applicationId: string): Promise<DeploymentInfo[]> {
-    return deploymentsOf(
-      await this.#retrying(() => this.#client.query<unknown>("deployment.all", { applicationId })),
-    );
-  }
-
-  /**
-   * Deployed means: the newest deployment is done and it is one of ours for the image the docker provider holds
-   * now (the image is written into the deployment's description when we deploy). Dokploy records no time for
-   * the last saveDockerProvider, so the image named by the deployment is how we know it ran after that save.
-   */
   async #deployState(
     d: DeployDesired,
   ): Promise<{ live: LiveState; app?: AppInfo; deployments: DeploymentInfo[] }> {
     const app = await this.#app(d.application);
     if (!app) return { live: { exists: false }, deployments: [] };
-    const deployments = await this.#deployments(app.applicationId);
-    const newest = deployments[0];
-    const deployed =
-      app.dockerImage !== null &&
-      newest?.status === "done" &&
-      newest.description === deployMarker(app.dockerImage);
+    const deployments = await this.#deployments.list(app.applicationId);
+    const image = Deployments.deployed(app, deployments) ? app.dockerImage : null;
     return {
-      live: {
-        exists: true,
-        ours: isOurs(app),
-        state: { application: d.application, image: deployed ? app.dockerImage : null, wait: true },
-      },
+      live: { exists: true, ours: isOurs(app), state: { application: d.application, image, wait: true } },
       app,
       deployments,
     };
@@ -525,74 +502,8 @@ export class DokployProvider implements Provider {
       });
     }
     if (matches(current.live, d)) return;
-    const marker = deployMarker(d.image);
-    // One of ours for this image still running (a resumed apply): wait for it rather than deploy twice.
-    let target = current.deployments.find((x) => x.status === "running" && x.description === marker);
-    if (!target)
-      target = await this.#startDeploy(app, marker, new Set(current.deployments.map((x) => x.deploymentId)));
-    await this.#await(d.application, app.applicationId, target.deploymentId);
+    await this.#deployments.run(app, d.image, current.deployments);
   }
-
-  /** Deploys once: a lost answer is looked up in deployment.all (a new deployment of ours) before trying again. */
-  async #startDeploy(app: AppInfo, marker: string, before: Set<string>): Promise<DeploymentInfo> {
-    const fresh = async () =>
-      (await this.#deployments(app.applicationId)).find(
-        (x) => !before.has(x.deploymentId) && x.description === marker,
-      );
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.#client.mutate("application.deploy", {
-          applicationId: app.applicationId,
-          title: DEPLOY_TITLE,
-          description: marker,
-        });
-        break;
-      } catch (error) {
-        if (!transient(error) || attempt >= this.#attempts) throw wrap(error);
-        await this.#backoff(error, attempt);
-        if (await fresh()) break;
-      }
-    }
-    // The row appears when Dokploy's queue picks the job up; poll for it on the same budget as the deploy.
-    for (let waited = 0; ; waited += this.#pollMs) {
-      const started = await fresh();
-      if (started) return started;
-      if (waited >= this.#deployTimeoutMs) throw this.#timedOut(app.name, "to start");
-      await this.#sleep(this.#pollMs);
-    }
-  }
-
-  async #await(application: string, applicationId: string, deploymentId: string): Promise<void> {
-    for (let waited = 0; ; waited += this.#pollMs) {
-      const deployment = (await this.#deployments(applicationId)).find(
-        (x) => x.deploymentId === deploymentId,
-      );
-      if (deployment?.status === "done") return;
-      if (deployment?.status === "error" || deployment?.status === "cancelled") {
-        const log = await this.#retrying(() =>
-          this.#client.query<unknown>("deployment.readLogs", { deploymentId, tail: 200 }),
-        );
-        throw new DeploymentFailedError({
-          application,
-          deploymentId,
-          errorMessage: deployment.errorMessage ?? (deployment.status === "cancelled" ? "cancelled" : null),
-          log: typeof log === "string" ? log : "",
-        });
-      }
-      if (waited >= this.#deployTimeoutMs) throw this.#timedOut(application, "to finish");
-      await this.#sleep(this.#pollMs);
-    }
-  }
-
-  #timedOut(application: string, what: string): ProviderError {
-    return new ProviderError({
-      provider: this.name,
-      reason: "deploy-timeout",
-      message: `the deployment of ${application} took longer than ${Math.round(this.#deployTimeoutMs / 1000)} s ${what}; look at it in Dokploy, then apply again (a running deployment is waited for, not repeated)`,
-    });
-  }
-
-  // ---- plumbing
 
   #secret(name: string, what: string): string {
     const value = this.#secrets(name);
@@ -604,39 +515,6 @@ export class DokployProvider implements Provider {
       });
     }
     return value;
-  }
-
-  async #backoff(error: unknown, attempt: number): Promise<void> {
-    const hinted = error instanceof DokployHttpError ? error.retryAfterMs : undefined;
-    await this.#sleep(Math.min(hinted ?? this.#backoffMs * 2 ** (attempt - 1), MAX_BACKOFF_MS));
-  }
-
-  /** A read, tried again on 429/5xx/timeouts/lost connections. */
-  async #retrying<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await fn();
-      } catch (error) {
-        if (!transient(error) || attempt >= this.#attempts) throw wrap(error);
-        await this.#backoff(error, attempt);
-      }
-    }
-  }
-
-  /**
-   * A find-then-write round, repeated when the write failed in a way that may have committed: the next round
-   * finds what the lost one made instead of making it again.
-   */
-  async #writing(round: () => Promise<void>): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await round();
-      } catch (error) {
-        const cause = error instanceof ProviderError ? error.cause : error;
-        if (!transient(cause) || attempt >= this.#attempts) throw wrap(error);
-        await this.#backoff(cause, attempt);
-      }
-    }
   }
 }
 
@@ -673,26 +551,4 @@ function unknownAction(step: Step): ProviderError {
     reason: "bad-step",
     message: `step ${step.id}: the Dokploy provider has no action ${step.action}`,
   });
-}
-
-/** Dokploy's answers as ProviderErrors; the original stays the cause so a retry loop can still classify it. */
-function wrap(error: unknown): unknown {
-  if (error instanceof ProviderError) return error;
-  if (error instanceof DokployHttpError) {
-    return new ProviderError({
-      provider: "dokploy",
-      reason: error.code ? error.code.toLowerCase().replace(/_/g, "-") : `http-${error.status}`,
-      message: error.message,
-      cause: error,
-    });
-  }
-  if (transient(error)) {
-    return new ProviderError({
-      provider: "dokploy",
-      reason: "unreachable",
-      message: `Dokploy did not answer (${error instanceof Error ? error.message : String(error)}); check the server URL and that it is up`,
-      cause: error,
-    });
-  }
-  return error;
 }
