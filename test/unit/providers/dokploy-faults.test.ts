@@ -143,3 +143,46 @@ test("a deploy that outlives the wait fails with deploy-timeout; the next apply 
     ["done"],
   );
 });
+
+test("the whole Dokploy plan under seeded faults at 20% each (429, 5xx, lost answers) converges with one of everything", async (t) => {
+  // Seeds whose lost answers, together, fall on every create and on the deploy (checked below).
+  const lost = new Set<string>();
+  for (const seed of [38, 29, 58]) {
+    const clock = new ManualClock("2026-05-01T12:00:00Z");
+    const { twin, apiKey } = await startDokployTwin(t, {
+      clock,
+      retryAfterSeconds: 0,
+      faults: { seed, rateLimit: 0.2, serverError: 0.2, lostResponse: 0.2 },
+    });
+    const provider = new DokployProvider({
+      url: twin.url,
+      apiKey,
+      secrets: (name) => SECRETS[name],
+      sleep: async (ms) => advance(twin, ms),
+      backoffMs: 1,
+      // The longest run of faulty requests at 60% in a few hundred is about 11: 20 tries cannot run out by luck.
+      attempts: 20,
+    });
+    await applyAll(provider, steps);
+    const world = state(twin);
+    assert.ok(
+      twin.exchanges.some((e) => e.fault === "lost-response"),
+      `seed ${seed}: answers were lost`,
+    );
+    assert.deepEqual(
+      [world.projects, world.applications, world.domains, world.deployments].map(
+        (rows) => Object.keys(rows).length,
+      ),
+      [1, 1, 1, 1],
+      `seed ${seed}: one project, application, domain and deployment`,
+    );
+    assert.equal(Object.values(world.deployments)[0]?.status, "done");
+    for (const e of twin.exchanges) if (e.fault === "lost-response" && e.operationId) lost.add(e.operationId);
+    twin.setFaults(null);
+    for (const step of steps)
+      assert.equal(judge(step, await provider.read(step)), "skip", `seed ${seed}: ${step.id}`);
+  }
+  for (const op of ["project-create", "application-create", "domain-create", "application-deploy"]) {
+    assert.ok(lost.has(op), `an answer to ${op} was lost in one of the runs`);
+  }
+});
