@@ -228,7 +228,7 @@ test("verifications all run and each failure is reported; the run is not ok", as
   const result = await applyPlan({
     plan: plan([resource("a", 1), check, second]),
     providers: [new MapProvider(), verifier],
-    describe: async (step) => `evidence for ${step.target}`,
+    describe: async (step) => ({ detail: `evidence for ${step.target}`, evidence: { target: step.target } }),
   });
   assert.equal(result.ok, false);
   assert.deepEqual(
@@ -236,6 +236,7 @@ test("verifications all run and each failure is reported; the run is not ok", as
     ["done", "failed", "failed"],
   );
   assert.equal(result.outcomes[2]?.detail, "evidence for hello");
+  assert.deepEqual(result.outcomes[2]?.evidence, { target: "hello" });
   assert.equal(result.stoppedAt, check.id);
 });
 
