@@ -1,7 +1,8 @@
 // A sandbox certificate authority, so TLS verification in the lab is a real chain-and-host-name check rather than
 // `rejectUnauthorized: false`. It is never trusted system-wide: consumers pass `certPem` as their trust store.
 import { randomBytes, webcrypto } from "node:crypto";
-import "./reflect-metadata.ts";
+// @peculiar/x509 builds on tsyringe, which needs the Reflect metadata polyfill loaded first.
+import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
