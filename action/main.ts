@@ -1,66 +1,30 @@
-// The Action's entry: translates the Actions runtime (inputs, env, outputs, step summary) into kernel calls.
-// Issue #4 adds plan, apply, verify and logs; today `doctor` checks what the runner was given.
+// The Action's entry: reads what the run was given (inputs, runtime variables, secrets — registered with the
+// runner's masker first) and hands it to one command. Every failure ends as one redacted `setFailed` line.
 import * as core from "@actions/core";
-import * as github from "@actions/github";
+import { apply } from "./apply.ts";
+import { doctor } from "./doctor.ts";
+import { logs } from "./logs.ts";
+import { plan } from "./plan.ts";
+import { type RunContext, readRunContext } from "./run-context.ts";
+import { verify } from "./verify.ts";
 
-const COMMANDS = ["plan", "apply", "verify", "logs", "doctor"] as const;
-type ActionCommand = (typeof COMMANDS)[number];
+const RUN: Record<RunContext["command"], (ctx: RunContext) => Promise<boolean>> = {
+  plan,
+  apply,
+  verify,
+  logs,
+  doctor,
+};
 
 export async function run(): Promise<void> {
-  const command = core.getInput("command", { required: true }) as ActionCommand;
-  if (!COMMANDS.includes(command)) {
-    core.setFailed(`input 'command' must be one of ${COMMANDS.join(", ")}; got '${command}'`);
-    return;
-  }
-  if (command !== "doctor") {
-    core.setFailed(`devops-agent ${command} is not built yet (issue #4); nothing was changed.`);
-    return;
-  }
-  await doctor();
-}
-
-async function doctor(): Promise<void> {
-  const token = core.getInput("github-token", { required: true });
-  core.setSecret(token);
-  const octokit = github.getOctokit(token, {
-    baseUrl: process.env.GITHUB_API_URL ?? "https://api.github.com",
-  });
-  const { owner, repo } = github.context.repo;
-  const checks: { name: string; ok: boolean; detail: string }[] = [];
+  let ctx: RunContext | undefined;
   try {
-    const { data } = await octokit.rest.repos.get({ owner, repo });
-    checks.push({ name: "token", ok: true, detail: `the job token reads ${data.full_name}` });
-    const onDefault = github.context.ref === `refs/heads/${data.default_branch}`;
-    checks.push({
-      name: "ref",
-      ok: onDefault,
-      detail: onDefault
-        ? `running on the default branch (${data.default_branch})`
-        : `running on ${github.context.ref}, not the default branch ${data.default_branch}: apply refuses to run here`,
-    });
+    ctx = readRunContext();
+    await RUN[ctx.command](ctx);
   } catch (error) {
-    checks.push({
-      name: "token",
-      ok: false,
-      detail: `the job token cannot read ${owner}/${repo}: ${(error as Error).message}`,
-    });
+    const message = error instanceof Error ? error.message : String(error);
+    core.setFailed(`devops-agent: ${ctx ? ctx.secrets.redact(message) : message}`);
   }
-  await core.summary
-    .addHeading("devops-agent doctor", 2)
-    .addTable([
-      [
-        { data: "check", header: true },
-        { data: "result", header: true },
-        { data: "detail", header: true },
-      ],
-      ...checks.map((c) => [c.name, c.ok ? "pass" : "fail", c.detail]),
-    ])
-    .write();
-  const ok = checks.every((c) => c.ok);
-  core.setOutput("result", ok ? "pass" : "fail");
-  core.setOutput("checks", JSON.stringify(checks));
-  for (const c of checks) core.info(`${c.ok ? "✓" : "✗"} ${c.name}: ${c.detail}`);
-  if (!ok) core.setFailed("doctor found problems; see the step summary");
 }
 
-run().catch((error: unknown) => core.setFailed(`devops-agent: ${(error as Error)?.message ?? error}`));
+await run();

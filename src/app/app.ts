@@ -20,7 +20,7 @@ export { HELP };
 
 export function createDevopsAgentApp(options: AppOptions = {}): ApplicationFunction {
   return (app: Probot) => {
-    registerOnboarding(app);
+    registerOnboarding(app, options.publicUrl ? { appUrl: options.publicUrl } : {});
     registerTriage(app, { fetch: options.fetch });
     const identity = appIdentity(app);
 

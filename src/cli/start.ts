@@ -16,7 +16,9 @@ Options:
   -h, --help       this text
 
 Credentials (environment, as Probot reads them): APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET,
-and optionally GITHUB_API_URL (default https://api.github.com) and PORT (default 3000).`;
+and optionally GITHUB_API_URL (default https://api.github.com), PORT (default 3000), PUBLIC_URL (the URL GitHub's
+runners reach the App at: the Action reports there and its OIDC tokens name it; default the listening address)
+and OIDC_ISSUER (default https://token.actions.githubusercontent.com).`;
 
 export const startCommand: Command = {
   name: "start",
@@ -104,7 +106,7 @@ async function runForReal(io: CliIo, port: number | undefined): Promise<number> 
     );
   }
   const { startAppServer } = await import("../app/server.ts");
-  const { devopsAgentApp } = await import("../app/app.ts");
+  const { createDevopsAgentApp } = await import("../app/app.ts");
   const server = await startAppServer({
     appId: Number(env.APP_ID),
     privateKey: privateKey as string,
@@ -112,7 +114,12 @@ async function runForReal(io: CliIo, port: number | undefined): Promise<number> 
     baseUrl: env.GITHUB_API_URL ?? "https://api.github.com",
     host: "0.0.0.0",
     port: port ?? Number(env.PORT ?? 3000),
-    app: devopsAgentApp,
+    app: createDevopsAgentApp(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+    // The Action's way back (live diff, checklist ticks, the secrets token): its OIDC audience is this URL.
+    bridge: {
+      ...(env.PUBLIC_URL ? { publicUrl: env.PUBLIC_URL } : {}),
+      ...(env.OIDC_ISSUER ? { oidcIssuer: env.OIDC_ISSUER } : {}),
+    },
   });
   io.stdout(`devops-agent App listening: webhooks at ${server.webhookUrl}`);
   await io.stopSignal;

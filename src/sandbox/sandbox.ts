@@ -71,6 +71,7 @@ export async function startSandbox(options: { stateDir?: string; port?: number }
       actions: "write",
       workflows: "write",
       secrets: "write",
+      environments: "write",
       packages: "read",
     },
     events: ["installation", "issue_comment", "issues", "pull_request", "push", "workflow_run"],

@@ -1,0 +1,97 @@
+// `plan`: read-only. Reads the live state of every step the App planned and posts the concrete diff to the
+// App's check run and checklist through the run bridge (the Action's token can write neither). Read-only
+// credentials where the provider has them: a Cloudflare token limited to DNS:Read when the Environment holds
+// one; Dokploy API keys have no scopes, so the plan run holds a key that could write, and says so.
+import * as core from "@actions/core";
+import { loadPolicy } from "../src/app/authz/policy.ts";
+import { inlineCode } from "../src/app/markdown.ts";
+import { readPlanCheck } from "../src/app/plan-store.ts";
+import { createBridgeClient } from "../src/bridge/client.ts";
+import { judge } from "../src/providers/judge.ts";
+import type { LiveState } from "../src/providers/types.ts";
+import { buildProviders, CLOUDFLARE_READ_SECRET } from "./providers.ts";
+import { InputError, need, type RunContext } from "./run-context.ts";
+import { writeSummary } from "./summary.ts";
+
+export async function plan(ctx: RunContext): Promise<boolean> {
+  const inputs = need(ctx, ["pr", "headSha", "planHash", "appUrl"]);
+  const { data: repository } = await ctx.octokit.rest.repos.get({ owner: ctx.owner, repo: ctx.repo });
+  if (ctx.ref !== `refs/heads/${repository.default_branch}`) {
+    throw new InputError(
+      `the plan run reads provider state only from ${repository.default_branch}, not ${ctx.ref}`,
+    );
+  }
+  const stored = await readPlanCheck({
+    octokit: ctx.octokit,
+    owner: ctx.owner,
+    repo: ctx.repo,
+    headSha: inputs.headSha,
+    appSlug: ctx.appSlug,
+  });
+  if (!stored || stored.stale || stored.pinned.hash !== inputs.planHash) {
+    throw new InputError(
+      `the App's current plan for ${inputs.headSha.slice(0, 7)} is not ${inputs.planHash.slice(0, 12)} (stale or replaced): nothing to read`,
+    );
+  }
+  const policyResult = await loadPolicy({
+    octokit: ctx.octokit,
+    owner: ctx.owner,
+    repo: ctx.repo,
+    defaultBranch: repository.default_branch,
+  });
+  if (!policyResult.ok) throw policyResult.error;
+  const thePlan = stored.pinned.plan;
+  const { providers } = await buildProviders({
+    ctx,
+    plan: thePlan,
+    policy: policyResult.policy,
+    readOnly: true,
+  });
+  const live: Record<string, LiveState> = {};
+  const rows: string[] = ["| step | live now | at apply |", "|---|---|---|"];
+  for (const step of thePlan.steps) {
+    if (step.risk === "read") continue;
+    const provider = providers.find((p) => p.handles(step));
+    // GitHub secrets cannot be listed with the job token; apply reads them with the App's short-lived token.
+    if (!provider) {
+      rows.push(
+        `| ${inlineCode(`${step.action} ${step.target}`, { table: true })} | not readable by the plan run | read at apply |`,
+      );
+      continue;
+    }
+    const state = await provider.read(step);
+    live[step.id] = state;
+    const verdict = judge({ ...step, expected: state.exists ? state.state : null }, state);
+    const now = !state.exists ? "absent" : state.ours ? "exists, ours" : "exists, **not ours**";
+    const then =
+      verdict === "skip" ? "nothing to do" : verdict === "apply" ? "change" : "refused unless adopted";
+    rows.push(`| ${inlineCode(`${step.action} ${step.target}`, { table: true })} | ${now} | ${then} |`);
+  }
+  const bridge = createBridgeClient({
+    appUrl: inputs.appUrl,
+    getIdToken: (audience) => core.getIDToken(audience),
+  });
+  const { planHash } = await bridge.reportPlan({
+    pr: inputs.pr,
+    headSha: inputs.headSha,
+    planHash: inputs.planHash,
+    live,
+  });
+  const credentials = ctx.secrets.has(CLOUDFLARE_READ_SECRET)
+    ? `Cloudflare was read with ${CLOUDFLARE_READ_SECRET} (DNS:Read).`
+    : `Cloudflare was read with the apply token: add ${CLOUDFLARE_READ_SECRET} (a DNS:Read token) to the Environment for a read-only plan run.`;
+  await writeSummary(
+    ctx,
+    [
+      `### devops-agent plan: live diff for ${inlineCode(planHash.slice(0, 12))}`,
+      "",
+      ...rows,
+      "",
+      credentials,
+      "Dokploy API keys have no scopes: the plan run's key could write, and the plan run only reads.",
+    ].join("\n"),
+  );
+  core.setOutput("plan-hash", planHash);
+  core.setOutput("result", "pass");
+  return true;
+}

@@ -1,0 +1,67 @@
+// `verify`: the current plan's verifications only (DNS, TLS, HTTP health, the expected log line), each pass or
+// fail with its raw evidence. Changes nothing, so it needs no approval; runs on demand or on a schedule.
+import * as core from "@actions/core";
+import { loadPolicy } from "../src/app/authz/policy.ts";
+import { inlineCode, neutralize } from "../src/app/markdown.ts";
+import { readPlanCheck } from "../src/app/plan-store.ts";
+import { applyPlan } from "../src/runner/apply.ts";
+import { buildProviders } from "./providers.ts";
+import { InputError, need, type RunContext } from "./run-context.ts";
+import { writeSummary } from "./summary.ts";
+
+export async function verify(ctx: RunContext): Promise<boolean> {
+  const inputs = need(ctx, ["headSha"]);
+  const { data: repository } = await ctx.octokit.rest.repos.get({ owner: ctx.owner, repo: ctx.repo });
+  const stored = await readPlanCheck({
+    octokit: ctx.octokit,
+    owner: ctx.owner,
+    repo: ctx.repo,
+    headSha: inputs.headSha,
+    appSlug: ctx.appSlug,
+  });
+  if (!stored)
+    throw new InputError(`no plan of the App for ${inputs.headSha.slice(0, 7)}: nothing to verify`);
+  const policyResult = await loadPolicy({
+    octokit: ctx.octokit,
+    owner: ctx.owner,
+    repo: ctx.repo,
+    defaultBranch: repository.default_branch,
+  });
+  if (!policyResult.ok) throw policyResult.error;
+  const thePlan = stored.pinned.plan;
+  const { providers, verify: verifier } = await buildProviders({
+    ctx,
+    plan: thePlan,
+    policy: policyResult.policy,
+    readOnly: true,
+  });
+  const result = await applyPlan({
+    plan: thePlan,
+    providers,
+    verifyOnly: true,
+    describe: async (step) => {
+      const check = await verifier.check(step);
+      return { detail: check.detail, evidence: check.evidence };
+    },
+  });
+  const checks = result.outcomes.map((o) => ({
+    name: thePlan.steps.find((s) => s.id === o.id)?.action ?? o.id,
+    ok: o.status === "done",
+    detail: ctx.secrets.redact(o.detail ?? o.error?.message ?? o.status),
+    evidence: JSON.parse(ctx.secrets.redact(JSON.stringify(o.evidence ?? {}))) as unknown,
+  }));
+  await writeSummary(
+    ctx,
+    [
+      `### devops-agent verify ${inlineCode(thePlan.environment)}`,
+      "",
+      "| | check | evidence |",
+      "|---|---|---|",
+      ...checks.map((c) => `| ${c.ok ? "✅" : "❌"} | ${c.name} | ${neutralize(c.detail)} |`),
+    ].join("\n"),
+  );
+  core.setOutput("checks", JSON.stringify(checks));
+  core.setOutput("result", result.ok ? "pass" : "fail");
+  if (!result.ok) core.setFailed("verification failed; see the step summary");
+  return result.ok;
+}
