@@ -113,6 +113,7 @@ function secret(ctx: RunContext, name: string, what: string): string {
   if (!value) {
     throw new InputError(
       `the secret ${name} (${what}) is not in the ${ctx.environment} Environment, or the workflow does not pass ` +
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the workflow expression, quoted literally
         "`secrets: ${{ toJSON(secrets) }}` to the Action",
     );
   }

@@ -117,17 +117,21 @@ export function need<K extends keyof RunContext>(
   return ctx as unknown as { [P in K]-?: Exclude<RunContext[P], undefined> };
 }
 
+/** How a workflow passes every secret to the Action (a workflow expression, not a template). */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: the workflow expression, quoted literally
+const SECRETS_EXPRESSION = "${{ toJSON(secrets) }}";
+
 function parseSecrets(text: string): Record<string, string> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     // Never echo the input: it is all secrets.
-    throw new InputError("input 'secrets' is not JSON; pass `${{ toJSON(secrets) }}`");
+    throw new InputError(`input 'secrets' is not JSON; pass \`${SECRETS_EXPRESSION}\``);
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new InputError(
-      "input 'secrets' must be a JSON object of names to values: `${{ toJSON(secrets) }}`",
+      `input 'secrets' must be a JSON object of names to values: \`${SECRETS_EXPRESSION}\``,
     );
   }
   return Object.fromEntries(

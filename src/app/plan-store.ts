@@ -70,7 +70,8 @@ export async function readPlanCheck(options: {
   log?: StoreLogger;
 }): Promise<{ pinned: PinnedPlan; checkRunId: number; updatedAt: string; stale: boolean } | undefined> {
   const { octokit, owner, repo, headSha, appId, appSlug } = options;
-  if (appId === undefined && appSlug === undefined) throw new Error("readPlanCheck: name the App by id or slug");
+  if (appId === undefined && appSlug === undefined)
+    throw new Error("readPlanCheck: name the App by id or slug");
   const isOurs = (app: { id?: number; slug?: string } | null | undefined) =>
     !!app && (appId === undefined || app.id === appId) && (appSlug === undefined || app.slug === appSlug);
   const log = options.log ?? consoleLogger;
