@@ -455,6 +455,7 @@ test("workflow_run events announce requested, in_progress and completed", async 
 });
 
 test("toJSON(secrets) hands the Action every secret the job sees; the runner's own env reaches every step", async (t) => {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: workflow expressions, quoted literally
   const workflow = DEPLOY.replace("api-key: ${{ secrets.API_KEY }}", "api-key: ${{ toJSON(secrets) }}");
   const { gh, o, twin, repo, scratch } = await setup(t, {
     workflow,

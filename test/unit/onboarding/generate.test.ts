@@ -140,7 +140,11 @@ test("the dispatch workflow is inside the twin runner's subset, pinned, least-pr
   assert.match(ACTION_PIN, /^[0-9a-f]{40}$/);
   assert.equal(job.steps[0]?.with["github-token"], `\${{ github.token }}`);
   assert.equal(job.steps[0]?.with["plan-hash"], `\${{ inputs.plan-hash }}`);
-  assert.equal(job.steps[0]?.with.secrets, `\${{ toJSON(secrets) }}`, "the Environment's secrets reach the Action");
+  assert.equal(
+    job.steps[0]?.with.secrets,
+    `\${{ toJSON(secrets) }}`,
+    "the Environment's secrets reach the Action",
+  );
   assert.equal(job.steps[0]?.with["app-url"], `\${{ vars.DEVOPS_AGENT_URL }}`, "the App's URL when unknown");
   const known = parse(dispatchWorkflow({ appUrl: "https://agent.example.com" })) as Dict;
   assert.match(JSON.stringify(known), /"app-url":"https:\/\/agent\.example\.com"/);
