@@ -1,15 +1,33 @@
 // The built-in sandbox: the GitHub twin seeded with a sample repository, and the real App (Probot) wired to it.
 // `devops-agent start` without credentials, the demo and end-to-end tests all start it the same way.
 import { generateKeyPairSync, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { ProbotOctokit } from "probot";
 import { createDevopsAgentApp } from "../app/app.ts";
 import { startAppServer } from "../app/server.ts";
+import { CloudflareTwin } from "./cloudflare/twin.ts";
+import { addToken, addZone } from "./cloudflare/world.ts";
+import { DokployTwin } from "./dokploy/twin.ts";
+import { addApiKey } from "./dokploy/world.ts";
 import { createGithubTwin } from "./github/index.ts";
 import { oidcIssuerUrl } from "./github/oidc.ts";
 import type { GithubTwin } from "./github/twin.ts";
 import { addApp, addUser, createRepo, installApp } from "./github/world.ts";
+import { CLOUDFLARE_EDGE } from "./lab/dns-zones.ts";
+import { type Lab, startLab } from "./lab/lab.ts";
+import { createProcessRuntime, type ProcessRuntime } from "./lab/process-runtime.ts";
+import { sampleAppImage } from "./lab/sample-app-image.ts";
 
 export const SANDBOX = {
   owner: "acme",
@@ -17,6 +35,11 @@ export const SANDBOX = {
   /** acme is an organization: its admin, a maintainer, a writer and someone without access. */
   people: { admin: "ada", maintainer: "maya", writer: "wes", outsider: "olga" },
   appSlug: "devops-agent",
+  /** The Cloudflare zone the sandbox's Cloudflare twin serves, and the app's public host in it. */
+  zone: "example.com",
+  host: "hello.example.com",
+  /** Where the record points: the lab's front, which stands in for the Dokploy server, listens on loopback. */
+  serverAddress: "127.0.0.1",
 } as const;
 
 /** Probot's Octokit for talking to the twin: everything as for GitHub except the client-side write spacing. */
@@ -26,8 +49,21 @@ export const SANDBOX_OCTOKIT = ProbotOctokit.defaults((options: { throttle?: obj
   throttle: { ...options.throttle, enabled: false },
 }));
 
+/** The providers the Action drives, and the lab that makes verification real (DNS, TLS, the running app). */
+export interface SandboxProviders {
+  cloudflare: { twin: CloudflareTwin; apiUrl: string; token: string; zoneId: string };
+  dokploy: { twin: DokployTwin; url: string; apiKey: string };
+  runtime: ProcessRuntime;
+  lab: Lab;
+  /** The sandbox CA's certificate, as a file the Action trusts (DEVOPS_AGENT_CA_FILE). */
+  caFile: string;
+  /** What a self-hosted runner's .env would hold: the Action's runner-local settings, pointing at the lab. */
+  runnerEnv: Record<string, string>;
+}
+
 export interface Sandbox {
   twin: GithubTwin;
+  providers: SandboxProviders;
   appUrl: string;
   appId: number;
   /** Personal tokens of the sandbox's people, to act as them through the REST API. */
@@ -37,9 +73,11 @@ export interface Sandbox {
 }
 
 export async function startSandbox(options: { stateDir?: string; port?: number } = {}): Promise<Sandbox> {
-  const twin = await createGithubTwin(options.stateDir ? { stateDir: options.stateDir } : {}).start({
-    port: options.port ?? 0,
-  });
+  const providers = await startProviders();
+  const twin = await createGithubTwin({
+    ...(options.stateDir ? { stateDir: options.stateDir } : {}),
+    runnerEnv: providers.runnerEnv,
+  }).start({ port: options.port ?? 0 });
   const fresh = Object.keys(twin.world.repos).length === 0;
   const keys = appKeys(options.stateDir);
   const tokens: Record<string, string> = {};
@@ -100,6 +138,7 @@ export async function startSandbox(options: { stateDir?: string; port?: number }
   await twin.settled();
   return {
     twin,
+    providers,
     appUrl: server.url,
     appId: app.id,
     tokens,
@@ -108,6 +147,45 @@ export async function startSandbox(options: { stateDir?: string; port?: number }
       await twin.settled();
       await server.close();
       await twin.close();
+      await providers.close();
+    },
+  };
+}
+
+/**
+ * The Cloudflare and Dokploy twins (fresh each start: only the GitHub twin keeps state), the process runtime that
+ * runs what Dokploy deploys, and the lab: DNS from the Cloudflare twin's records over UDP and TCP, a sandbox CA,
+ * and an HTTPS front routing each domain to its app.
+ */
+async function startProviders(): Promise<SandboxProviders & { close(): Promise<void> }> {
+  const scratch = mkdtempSync(join(tmpdir(), "devops-agent-lab-"));
+  const cloudflare = await new CloudflareTwin().start();
+  const zone = addZone(cloudflare, { name: SANDBOX.zone });
+  const cfToken = addToken(cloudflare, { scopes: ["zone:read", "dns:read", "dns:edit"] });
+  const runtime = createProcessRuntime({ resolveImage: sampleAppImage({ dataDir: scratch }) });
+  const dokploy = await new DokployTwin({ runtime }).start();
+  const { key } = addApiKey(dokploy, { organizationId: "org-sandbox" });
+  const lab = await startLab({ cloudflare, runtime });
+  const caFile = join(scratch, "sandbox-ca.pem");
+  writeFileSync(caFile, lab.caPem);
+  const edge = [CLOUDFLARE_EDGE.ipv4, CLOUDFLARE_EDGE.ipv6].map((a) => `${a}=${SANDBOX.serverAddress}`);
+  return {
+    cloudflare: { twin: cloudflare, apiUrl: cloudflare.baseURL, token: cfToken.value, zoneId: zone.id },
+    dokploy: { twin: dokploy, url: dokploy.url, apiKey: key },
+    runtime,
+    lab,
+    caFile,
+    runnerEnv: {
+      DEVOPS_AGENT_DNS_RESOLVER: lab.resolver,
+      DEVOPS_AGENT_CA_FILE: caFile,
+      DEVOPS_AGENT_HTTPS_PORT: String(lab.ports.https),
+      DEVOPS_AGENT_HTTP_PORT: String(lab.ports.http),
+      DEVOPS_AGENT_CONNECT_TO: edge.join(","),
+    },
+    async close() {
+      await runtime.close();
+      await Promise.all([lab.close(), dokploy.close(), cloudflare.close()]);
+      rmSync(scratch, { recursive: true, force: true });
     },
   };
 }

@@ -107,7 +107,10 @@ export async function handlePlanReport(options: {
   return { planHash: pinned.hash };
 }
 
-/** Every non-verify step's live state, and only those: a missing or foreign step id is refused by name. */
+/**
+ * Every non-verify step's live state (GitHub's may be absent), and only those: a missing or foreign step id is
+ * refused by name.
+ */
 export function fillExpected(plan: Plan, live: Record<string, LiveState>): Plan {
   const steps = new Map(plan.steps.map((s) => [s.id, s]));
   for (const id of Object.keys(live)) {
@@ -117,7 +120,11 @@ export function fillExpected(plan: Plan, live: Record<string, LiveState>): Plan 
       throw new BridgeRefusal(400, `live.${id}: a verify step has no live state to report`);
     }
   }
-  const missing = plan.steps.filter((s) => s.provider !== "verify" && !Object.hasOwn(live, s.id));
+  // The plan run's job token cannot list an Environment's secrets (only the approved run gets a token that
+  // can), so a GitHub step may come without live state: its `expected` stays unset and apply judges it.
+  const missing = plan.steps.filter(
+    (s) => s.provider !== "verify" && s.provider !== "github" && !Object.hasOwn(live, s.id),
+  );
   if (missing.length > 0) {
     throw new BridgeRefusal(400, `live: no live state for ${missing.map((s) => s.id).join(", ")}`);
   }
