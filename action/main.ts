@@ -1,29 +1,37 @@
-// The Action's entry: reads what the run was given (inputs, runtime variables, secrets — registered with the
-// runner's masker first) and hands it to one command. Every failure ends as one redacted `setFailed` line.
+// The Action's entry. It does the one urgent thing first: every secret it was handed is registered with the
+// runner's masker (`::add-mask::`) before anything can print it; only then are the command's modules loaded
+// (split into their own chunks, so this first output does not wait for the providers' SDKs to load).
 import * as core from "@actions/core";
-import { apply } from "./apply.ts";
-import { doctor } from "./doctor.ts";
-import { logs } from "./logs.ts";
-import { plan } from "./plan.ts";
-import { type RunContext, readRunContext } from "./run-context.ts";
-import { verify } from "./verify.ts";
-
-const RUN: Record<RunContext["command"], (ctx: RunContext) => Promise<boolean>> = {
-  plan,
-  apply,
-  verify,
-  logs,
-  doctor,
-};
 
 export async function run(): Promise<void> {
-  let ctx: RunContext | undefined;
+  maskInputs();
+  let redact = (text: string) => text;
   try {
-    ctx = readRunContext();
-    await RUN[ctx.command](ctx);
+    const { readRunContext } = await import("./run-context.ts");
+    const ctx = readRunContext();
+    redact = (text) => ctx.secrets.redact(text);
+    const { runCommand } = await import("./commands.ts");
+    await runCommand(ctx);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    core.setFailed(`devops-agent: ${ctx ? ctx.secrets.redact(message) : message}`);
+    core.setFailed(`devops-agent: ${redact(message)}`);
+  }
+}
+
+/** The job token and each value of the `secrets` input, masked before any other work. */
+function maskInputs(): void {
+  const token = core.getInput("github-token");
+  if (token) core.setSecret(token);
+  const secrets = core.getInput("secrets");
+  if (!secrets.trim()) return;
+  try {
+    const parsed = JSON.parse(secrets) as unknown;
+    if (parsed && typeof parsed === "object") {
+      for (const value of Object.values(parsed))
+        if (typeof value === "string" && value) core.setSecret(value);
+    }
+  } catch {
+    // readRunContext reports a malformed input, without echoing it.
   }
 }
 
