@@ -228,7 +228,7 @@ test("a repository with its own GHCR build workflow gets no build workflow in th
   assert.ok(twin.exchanges.some((e) => e.operationId === "git/update-ref" && e.status === 200));
 });
 
-test("merged, the generated dispatch workflow runs our bundled Action in the twin: doctor passes, plan reaches the Action", async (t) => {
+test("merged, the generated dispatch workflow runs our bundled Action in the twin: doctor names what a person must still do, plan reaches the Action", async (t) => {
   const { twin, harness, repo } = await world(t);
   const maya = harness.asUser("maya");
   const [pull] = onboardingPulls(repo);
@@ -261,9 +261,15 @@ test("merged, the generated dispatch workflow runs our bundled Action in the twi
     return { run, job };
   };
 
-  // doctor: the whole contract works (environment, permissions, token, default-branch ref) and passes.
+  // doctor: the whole contract works (environment, permissions, token, default-branch ref); it fails only on
+  // what a person has yet to do, naming it: the provider secrets are not in the Environment yet.
   const doctor = await dispatch({ command: "doctor" });
-  assert.equal(doctor.run.conclusion, "success", doctor.job.log);
+  assert.equal(doctor.run.conclusion, "failure", doctor.job.log);
+  assert.match(
+    doctor.job.log,
+    /✗ dokploy secret: DOKPLOY_API_KEY is missing: add it to the production Environment/,
+  );
+  assert.match(doctor.job.log, /✗ cloudflare secret: CLOUDFLARE_API_TOKEN is missing/);
   assert.equal(doctor.job.environment, "production");
   assert.match(doctor.job.log, /Run devops-agent\/devops-agent@0{40}/);
   assert.match(doctor.job.log, /✓ token: the job token reads acme\/hello-service/);
@@ -273,7 +279,8 @@ test("merged, the generated dispatch workflow runs our bundled Action in the twi
   assert.doesNotMatch(doctor.job.log, /Unsupported|Unknown permission/);
   assert.ok(repo.environments.production, "the job ran in the production Environment");
 
-  // plan: the run reaches our Action, which answers that plan is not built yet (issue #4).
+  // plan: the run reaches our Action, which needs to know where the App is (the repository variable a person
+  // sets, DEVOPS_AGENT_URL) before it reads anything, and says so.
   const plan = await dispatch({
     command: "plan",
     pr: "1",
@@ -281,7 +288,7 @@ test("merged, the generated dispatch workflow runs our bundled Action in the twi
     "plan-hash": "a".repeat(64),
   });
   assert.equal(plan.run.conclusion, "failure");
-  assert.match(plan.job.log, /devops-agent plan is not built yet/);
+  assert.match(plan.job.log, /devops-agent plan needs the input 'app-url'/);
   assert.match(plan.job.log, / {2}command: plan/);
   assert.match(plan.job.log, / {2}head-sha: 0{40}/);
 

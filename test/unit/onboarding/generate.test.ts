@@ -48,7 +48,7 @@ test("deploy.yml: points at its schema, parses with the config loader, and marks
   assert.equal(production.domain, undefined);
   assert.equal(production.dns, undefined);
   assert.match(text, /^ {2}port: 3000 # guess: from Dockerfile EXPOSE \(line 8\)$/m);
-  assert.match(text, /^ {2}health: \/healthz # guess: from a route string \(src\/server\.js line 11\)$/m);
+  assert.match(text, /^ {2}health: \/healthz # guess: from a route string \(src\/server\.js line 20\)$/m);
   assert.match(text, /^ {4}# TODO: the public host name/m);
   assert.match(text, /^ {4}# TODO: the Cloudflare zone/m);
   // The image comes from the build workflow we propose: a fact, not a guess.
@@ -230,7 +230,7 @@ test("the PR body: files, guesses with evidence, the manual checklist with the s
   ])
     assert.ok(body.includes(`\`${path}\``), path);
   assert.match(body, /Container port \*\*3000\*\* \(guess: Dockerfile EXPOSE, line 8\)/);
-  assert.match(body, /Health route `\/healthz` \(guess: a route string, `src\/server\.js` line 11\)/);
+  assert.match(body, /Health route `\/healthz` \(guess: a route string, `src\/server\.js` line 20\)/);
   assert.match(body, /- \[ \] Create the `production` Environment limited to the default branch/);
   assert.match(body, /Selected branches and tags\*\* → add `main`/);
   for (const secret of ["DOKPLOY_API_KEY", "CLOUDFLARE_API_TOKEN", "GHCR_PULL_TOKEN"])

@@ -28,7 +28,7 @@ test("the sample app bound to 127.0.0.1: the one listen call is bound to 0.0.0.0
     fix.changes["src/server.js"],
     (files["src/server.js"] as string).replace("'127.0.0.1'", "'0.0.0.0'"),
   );
-  assert.match(fix.summary, /`src\/server\.js:22`/);
+  assert.match(fix.summary, /`src\/server\.js:31`/);
 });
 
 test("object form (fastify) and comments: only real calls count", () => {
