@@ -7,6 +7,8 @@
 //    `created_on` and `modified_on` as required; no client can send them. The request side drops them;
 //    responses are still held to them.
 // 3. DELETE declares a required JSON body; Cloudflare and its SDK send none (PROVIDERS.md "Gotchas").
+// The zone `ssl` setting is not in that subset: spec/openapi.zone-settings-ssl.transcribed.json (transcribed from
+// the SDK's types, see spec/PROVENANCE.md) is merged in, its paths and schemas added beside upstream's.
 import { readFileSync } from "node:fs";
 import { OpenApiContract } from "../openapi-contract.ts";
 
@@ -24,10 +26,20 @@ export interface CloudflareContract {
 
 let shared: CloudflareContract | undefined;
 
+const readSpec = (file: string): JsonObject =>
+  JSON.parse(readFileSync(new URL(`./spec/${file}`, import.meta.url), "utf8")) as JsonObject;
+
 export function loadCloudflareSpec(): JsonObject {
-  return JSON.parse(
-    readFileSync(new URL("./spec/openapi.dns-zones.2024-08-06.subset.json", import.meta.url), "utf8"),
-  ) as JsonObject;
+  const spec = readSpec("openapi.dns-zones.2024-08-06.subset.json");
+  const settings = readSpec("openapi.zone-settings-ssl.transcribed.json");
+  const schemas = (spec.components as JsonObject).schemas as JsonObject;
+  const added = (settings.components as JsonObject).schemas as JsonObject;
+  for (const [name, schema] of Object.entries(added)) {
+    if (name in schemas) throw new Error(`zone settings fragment redefines ${name}`);
+    schemas[name] = schema;
+  }
+  Object.assign(spec.paths as JsonObject, settings.paths);
+  return spec;
 }
 
 /** Compiled once per process. */

@@ -1,6 +1,15 @@
 export { cloudflareContract } from "./contract.ts";
 export { type FaultKind, type FaultOptions, FaultSchedule, mulberry32 } from "./faults.ts";
-export type { CloudflareToken, CloudflareWorld, DnsRecord, TokenScope, Zone } from "./state.ts";
+export {
+  type CloudflareToken,
+  type CloudflareWorld,
+  DEFAULT_SSL,
+  type DnsRecord,
+  SSL_MODES,
+  type SslMode,
+  type TokenScope,
+  type Zone,
+} from "./state.ts";
 export {
   CloudflareApiError,
   CloudflareTwin,
@@ -10,4 +19,4 @@ export {
   type Handler,
   type HandlerTable,
 } from "./twin.ts";
-export { addRecord, addToken, addZone, fqdn, recordsOf, zoneByName } from "./world.ts";
+export { addRecord, addToken, addZone, fqdn, recordsOf, setZoneSsl, zoneByName, zoneSsl } from "./world.ts";

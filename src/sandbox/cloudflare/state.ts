@@ -1,6 +1,14 @@
 // The Cloudflare twin's world: zones, their DNS records and the API tokens that may touch them.
 
-export type TokenScope = "zone:read" | "dns:read" | "dns:edit";
+// Zone settings are their own permission group at Cloudflare ("Zone Settings Read/Edit", `#zone_settings:*`),
+// apart from "Zone Read" and "DNS": a DNS-only token cannot read the SSL mode, and the twin says so.
+export type TokenScope = "zone:read" | "dns:read" | "dns:edit" | "zone_settings:read" | "zone_settings:edit";
+
+/** The zone's SSL/TLS encryption mode; `strict` is what Cloudflare's dashboard calls "Full (strict)". */
+export type SslMode = "off" | "flexible" | "full" | "strict";
+export const SSL_MODES: readonly SslMode[] = ["off", "flexible", "full", "strict"];
+/** What a new zone answers until someone changes it (the twin's choice: our deploys need Full or stricter). */
+export const DEFAULT_SSL: SslMode = "full";
 
 export interface CloudflareToken {
   /** The secret sent as `Authorization: Bearer <value>`. */
@@ -21,6 +29,8 @@ export interface Zone {
   nameServers: string[];
   createdOn: string;
   modifiedOn: string;
+  /** The `ssl` zone setting; absent means never changed: "full", modified_on null. */
+  ssl?: { value: SslMode; modifiedOn: string | null };
 }
 
 export interface DnsRecord {

@@ -10,8 +10,11 @@ import { type FaultKind, type FaultOptions, FaultSchedule } from "./faults.ts";
 import {
   type CloudflareToken,
   type CloudflareWorld,
+  DEFAULT_SSL,
   type DnsRecord,
   emptyCloudflareWorld,
+  SSL_MODES,
+  type SslMode,
   type TokenScope,
   type Zone,
 } from "./state.ts";
@@ -337,6 +340,8 @@ function zoneFor(ctx: HandlerContext, scopes: TokenScope[]): Zone {
 const READ_ZONE: TokenScope[] = ["zone:read", "dns:read", "dns:edit"];
 const READ_DNS: TokenScope[] = ["dns:read", "dns:edit"];
 const EDIT_DNS: TokenScope[] = ["dns:edit"];
+const READ_SETTINGS: TokenScope[] = ["zone_settings:read", "zone_settings:edit"];
+const EDIT_SETTINGS: TokenScope[] = ["zone_settings:edit"];
 
 // ---- serialization --------------------------------------------------------------------------------------
 
@@ -371,6 +376,15 @@ function zoneJson(zone: Zone): Record<string, unknown> {
       legacy_discount: false,
       externally_managed: false,
     },
+  };
+}
+
+function sslJson(zone: Zone): Record<string, unknown> {
+  return {
+    id: "ssl",
+    value: zone.ssl?.value ?? DEFAULT_SSL,
+    editable: true,
+    modified_on: zone.ssl?.modifiedOn ?? null,
   };
 }
 
@@ -589,6 +603,17 @@ const defaultHandlers: HandlerTable = {
     checkConflicts(ctx.twin.world.records[zone.id] ?? [], input, record.id);
     Object.assign(record, input, { modifiedOn: ctx.twin.now() });
     return ok(recordJson(record, zone));
+  },
+
+  "zone-settings-get-ssl-setting": (ctx) => ok(sslJson(zoneFor(ctx, READ_SETTINGS))),
+
+  "zone-settings-change-ssl-setting": (ctx) => {
+    const zone = zoneFor(ctx, EDIT_SETTINGS);
+    const value = ctx.body.value;
+    // The contract already rejected other values; this keeps the state honest if it is run non-strict.
+    if (!SSL_MODES.includes(value as SslMode)) throw fail(400, 1007, `Invalid value for zone setting ssl`);
+    zone.ssl = { value: value as SslMode, modifiedOn: ctx.twin.now() };
+    return ok(sslJson(zone));
   },
 
   "dns-records-for-a-zone-delete-dns-record": (ctx) => {

@@ -1,6 +1,13 @@
 // Seeding and inspection from code, for tests and the sandbox (the twin's HTTP API is only Cloudflare's).
 import { randomBytes } from "node:crypto";
-import type { CloudflareToken, DnsRecord, TokenScope, Zone } from "./state.ts";
+import {
+  type CloudflareToken,
+  DEFAULT_SSL,
+  type DnsRecord,
+  type SslMode,
+  type TokenScope,
+  type Zone,
+} from "./state.ts";
 import type { CloudflareTwin } from "./twin.ts";
 
 export function hexId(): string {
@@ -69,6 +76,19 @@ export function addRecord(
   };
   twin.world.records[zoneId]?.push(saved);
   return saved;
+}
+
+/** The zone's SSL/TLS mode as if set in the dashboard (the default is "full"). */
+export function setZoneSsl(twin: CloudflareTwin, zoneId: string, value: SslMode): void {
+  const zone = twin.world.zones[zoneId];
+  if (!zone) throw new Error(`no zone ${zoneId}`);
+  zone.ssl = { value, modifiedOn: twin.now() };
+}
+
+export function zoneSsl(twin: CloudflareTwin, zoneId: string): SslMode {
+  const zone = twin.world.zones[zoneId];
+  if (!zone) throw new Error(`no zone ${zoneId}`);
+  return zone.ssl?.value ?? DEFAULT_SSL;
 }
 
 /** Every record in a zone, in creation order (a copy). */
