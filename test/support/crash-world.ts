@@ -1,0 +1,231 @@
+// The three twins a whole apply runs against (Dokploy, Cloudflare, GitHub behind a fault proxy), the sample plan
+// built with buildPlan, and a factory of fresh providers: after a crash nothing in memory survives, so every
+// resumed run gets new provider instances built from the same settings, as a restarted process would.
+import assert from "node:assert/strict";
+import type { TestContext } from "node:test";
+import { Octokit } from "@octokit/rest";
+import { buildPlan } from "../../src/plan/build.ts";
+import type { Plan } from "../../src/plan/types.ts";
+import { CloudflareProvider } from "../../src/providers/cloudflare/index.ts";
+import { DokployProvider } from "../../src/providers/dokploy/index.ts";
+import { GithubSecretsProvider } from "../../src/providers/github/index.ts";
+import type { Provider } from "../../src/providers/types.ts";
+import { ManualClock } from "../../src/sandbox/clock.ts";
+import type { FaultOptions as CloudflareFaults } from "../../src/sandbox/cloudflare/faults.ts";
+import type { CloudflareTwin } from "../../src/sandbox/cloudflare/twin.ts";
+import { addToken, addZone, recordsOf } from "../../src/sandbox/cloudflare/world.ts";
+import { advance, type DokployTwin, state } from "../../src/sandbox/dokploy/index.ts";
+import type { GithubTwin } from "../../src/sandbox/github/twin.ts";
+import { createRepo } from "../../src/sandbox/github/world.ts";
+import { setupApp } from "../unit/github-twin/app-helpers.ts";
+import { sampleOptions } from "../unit/plan/fixtures.ts";
+import { startCloudflareTwin } from "./cloudflare-twin.ts";
+import { startDokployTwin } from "./dokploy-twin.ts";
+import { type FaultProxy, type FaultProxyOptions, startFaultProxy } from "./fault-proxy.ts";
+import { startGithubTwin } from "./github-twin.ts";
+
+export const OWNER = "acme";
+export const REPO = "hello-service";
+export const ENVIRONMENT = "production";
+export const ZONE = "example.com";
+
+/** The Environment secrets the Dokploy steps read by name (registry password, app secrets). */
+export const SECRETS: Record<string, string> = {
+  GHCR_PULL_TOKEN: "ghp_pullTokenValue0123456789abcdefXYZ",
+  SESSION_KEY: "session-key-value-7f3a9c",
+  DATABASE_URL: "postgres://app:p4ssw0rd-hidden@db:5432/app",
+};
+
+const quietLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+/** What a provider process needs to reach the world: the same settings a restarted run is built from. */
+export interface WorldSettings {
+  dokploy: { url: string; apiKey: string };
+  cloudflare: { baseURL: string; token: string };
+  github: { url: string; token: string };
+}
+
+export interface ProviderTuning {
+  /** Find-then-write rounds / tries per request; 1 makes a provider give up at the first lost answer. */
+  attempts?: number;
+  /** Every provider wait goes through it (backoff, deploy polling). */
+  sleep?: (ms: number) => Promise<void>;
+  pollIntervalMs?: number;
+}
+
+/** The three real providers, exactly as a fresh Action process builds them (action/providers.ts). */
+export function makeProviders(settings: WorldSettings, plan: Plan, tuning: ProviderTuning = {}): Provider[] {
+  const sleep = tuning.sleep ?? (async () => {});
+  const attempts = tuning.attempts ?? 6;
+  const dokploy = new DokployProvider({
+    url: settings.dokploy.url,
+    apiKey: settings.dokploy.apiKey,
+    secrets: (name) => SECRETS[name],
+    sleep,
+    backoffMs: 1,
+    pollIntervalMs: tuning.pollIntervalMs ?? 500,
+    timeoutMs: 5000,
+    attempts,
+  });
+  const cloudflare = new CloudflareProvider({
+    apiToken: settings.cloudflare.token,
+    baseURL: settings.cloudflare.baseURL,
+    // The SDK's own retries would hide a lost answer from the provider's find-first loop; `attempts` decides.
+    maxRetries: 0,
+    timeout: 5000,
+    attempts,
+  });
+  const application = plan.steps.find((s) => s.action === "application.ensure")?.target;
+  assert.ok(application, "the plan has an application");
+  const github = new GithubSecretsProvider({
+    octokit: new Octokit({
+      auth: settings.github.token,
+      baseUrl: settings.github.url,
+      request: { retries: 0 },
+      log: quietLog,
+    }),
+    owner: OWNER,
+    repo: REPO,
+    values: async (valueFrom) => {
+      assert.equal(valueFrom, "dokploy.application.refreshToken");
+      return dokploy.deployToken(application);
+    },
+    retry: { attempts, sleep },
+  });
+  return [dokploy, cloudflare, github];
+}
+
+/** The reference plan: Dokploy project/app/docker provider/env/domain/deploy, a DNS record, the deploy token secret. */
+export function samplePlan(): Plan {
+  const plan = buildPlan(
+    sampleOptions({
+      repository: `${OWNER}/${REPO}`,
+    }),
+  );
+  return { ...plan, steps: plan.steps.filter((s) => s.provider !== "verify") };
+}
+
+/** The plan as the read-only plan run leaves it: each step's `expected` is the live state it read. */
+export async function planRun(plan: Plan, providers: readonly Provider[]): Promise<Plan> {
+  const steps = [];
+  for (const step of plan.steps) {
+    const provider = providers.find((p) => p.handles(step));
+    assert.ok(provider, step.id);
+    const live = await provider.read(step);
+    steps.push({ ...step, expected: live.exists ? live.state : null });
+  }
+  return { ...plan, steps };
+}
+
+export interface CrashWorld {
+  dokploy: DokployTwin;
+  cloudflare: CloudflareTwin;
+  github: GithubTwin;
+  proxy: FaultProxy;
+  zoneId: string;
+  settings: WorldSettings;
+  /** Fresh providers; their sleep moves the Dokploy twin's manual clock (when it has one). */
+  providers(plan: Plan, tuning?: Omit<ProviderTuning, "sleep">): Provider[];
+  /** Counts read from the twins' own state. */
+  counts(): WorldCounts;
+  /** Every write any twin received, in order of arrival per twin, summed. */
+  writes(): number;
+}
+
+export interface WorldCounts {
+  projects: number;
+  applications: number;
+  domains: number;
+  deployments: number;
+  doneDeployments: number;
+  records: number;
+  secrets: number;
+}
+
+export interface CrashWorldOptions {
+  /** A Dokploy twin on a manual clock (default): provider sleeps move it. Off for a child process. */
+  manualClock?: boolean;
+  cloudflareFaults?: CloudflareFaults;
+  githubFaults?: FaultProxyOptions["faults"];
+}
+
+export async function startCrashWorld(t: TestContext, options: CrashWorldOptions = {}): Promise<CrashWorld> {
+  const clock = options.manualClock === false ? undefined : new ManualClock("2026-05-01T12:00:00Z");
+  const { twin: dokploy, apiKey } = await startDokployTwin(t, {
+    retryAfterSeconds: 0,
+    ...(clock ? { clock } : {}),
+  });
+  const { twin: cloudflare } = await startCloudflareTwin(t, {
+    ...(options.cloudflareFaults ? { faults: options.cloudflareFaults } : {}),
+  });
+  const zone = addZone(cloudflare, { name: ZONE });
+  const cfToken = addToken(cloudflare, { scopes: ["zone:read", "dns:read", "dns:edit"] });
+
+  const { twin: github, asUser } = await startGithubTwin(t);
+  createRepo(github, { owner: OWNER, name: REPO });
+  await asUser(OWNER).repos.createOrUpdateEnvironment({
+    owner: OWNER,
+    repo: REPO,
+    environment_name: ENVIRONMENT,
+  });
+  const app = setupApp(github, {
+    slug: "devops-agent",
+    account: OWNER,
+    permissions: { environments: "write", secrets: "write", actions_variables: "write" },
+  });
+  // What the App hands the approved run: this repository only, an Environment's secrets and variables only.
+  const token = await app.token({ repositoryNames: [REPO], permissions: { environments: "write" } });
+  const proxy = await startFaultProxy(t, {
+    target: github.url,
+    ...(options.githubFaults ? { faults: options.githubFaults } : {}),
+  });
+
+  const settings: WorldSettings = {
+    dokploy: { url: dokploy.url, apiKey },
+    cloudflare: { baseURL: cloudflare.baseURL, token: cfToken.value },
+    github: { url: proxy.url, token },
+  };
+  const repo = () => github.repoByName(`${OWNER}/${REPO}`);
+  return {
+    dokploy,
+    cloudflare,
+    github,
+    proxy,
+    zoneId: zone.id,
+    settings,
+    providers: (plan, tuning = {}) =>
+      makeProviders(settings, plan, {
+        ...tuning,
+        sleep: async (ms) => {
+          if (clock) advance(dokploy, ms);
+        },
+      }),
+    counts: () => {
+      const world = state(dokploy);
+      const deployments = Object.values(world.deployments);
+      return {
+        projects: Object.keys(world.projects).length,
+        applications: Object.keys(world.applications).length,
+        domains: Object.keys(world.domains).length,
+        deployments: deployments.length,
+        doneDeployments: deployments.filter((d) => d.status === "done").length,
+        records: recordsOf(cloudflare, zone.id).length,
+        secrets: Object.keys(repo()?.environments[ENVIRONMENT]?.secrets ?? {}).length,
+      };
+    },
+    writes: () =>
+      [dokploy.exchanges, cloudflare.exchanges, github.exchanges].flat().filter((e) => e.method !== "GET")
+        .length,
+  };
+}
+
+/** One of everything: what a converged apply of the sample plan leaves, however many times it was resumed. */
+export const ONE_OF_EACH: WorldCounts = {
+  projects: 1,
+  applications: 1,
+  domains: 1,
+  deployments: 1,
+  doneDeployments: 1,
+  records: 1,
+  secrets: 1,
+};
