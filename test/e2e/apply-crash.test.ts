@@ -10,6 +10,7 @@ import type { Plan } from "../../src/plan/types.ts";
 import { fingerprint, variableName } from "../../src/providers/github/index.ts";
 import { applyPlan, type StepOutcome } from "../../src/runner/apply.ts";
 import { state } from "../../src/sandbox/dokploy/index.ts";
+import { mulberry32 } from "../../src/sandbox/faults.ts";
 import {
   type CrashWorld,
   type CrashWorldOptions,
@@ -114,3 +115,126 @@ test("a run killed right after any step is done resumes with fresh providers: do
     assertConverged(world, `k=${k}`);
   }
 });
+
+// ---- a crash inside a step: the provider committed, its answer was lost, and the run gave up right there
+
+/** Where a step's lost write is set up, and which twin exchange carries it. */
+interface LostWrite {
+  step: string;
+  /** Arms the fault once the plan run has read (Dokploy's queued faults); twin-level faults come from `world`. */
+  arm?: (world: CrashWorld) => void;
+  world?: (t: TestContext) => Promise<CrashWorldOptions>;
+  /** The exchange that committed and lost its answer, found on the twin it went to. */
+  served: (world: CrashWorld) => { method: string; path: string; fault?: string }[];
+  /** The committed resource is in the twin after the first run. */
+  committed: (world: CrashWorld) => boolean;
+  /** How the resumed run judges the step: found and skipped, or completed without a second write of it. */
+  resumed: "skipped" | "done";
+}
+
+const dokployLost = (procedure: string, operationId: string) => ({
+  arm: (world: CrashWorld) => world.dokploy.injectFault("lost-response", { procedure }),
+  served: (world: CrashWorld) => world.dokploy.exchanges.filter((e) => e.operationId === operationId),
+});
+
+const CF_CREATE = "dns-records-for-a-zone-create-dns-record";
+const isSecretPut = (r: { method: string; path: string }) =>
+  r.method === "PUT" && r.path.includes(`/environments/${ENVIRONMENT}/secrets/${DEPLOY_TOKEN_SECRET}`);
+
+const LOST: LostWrite[] = [
+  {
+    step: "dokploy.project.ensure:hello-service",
+    ...dokployLost("project.create", "project-create"),
+    committed: (w) => w.counts().projects === 1,
+    resumed: "skipped",
+  },
+  {
+    step: "dokploy.application.ensure:hello-service",
+    ...dokployLost("application.create", "application-create"),
+    committed: (w) => w.counts().applications === 1,
+    resumed: "skipped",
+  },
+  {
+    step: "dokploy.domain.ensure:app.example.com",
+    ...dokployLost("domain.create", "domain-create"),
+    committed: (w) => w.counts().domains === 1,
+    resumed: "skipped",
+  },
+  {
+    step: "dokploy.application.deploy:hello-service",
+    ...dokployLost("application.deploy", "application-deploy"),
+    committed: (w) => w.counts().deployments === 1,
+    // The deployment the lost answer queued is still running: the resumed run waits for it, never deploys again.
+    resumed: "done",
+  },
+  {
+    step: "cloudflare.dns-record.ensure:app.example.com A",
+    // Every request draws; only the create may fault, once.
+    world: async () => ({
+      cloudflareFaults: { seed: 1, lostResponse: 1, operations: [CF_CREATE], maxFaults: 1 },
+    }),
+    served: (w) => w.cloudflare.exchanges.filter((e) => e.operationId === CF_CREATE),
+    committed: (w) => w.counts().records === 1,
+    resumed: "skipped",
+  },
+  {
+    step: "github.actions-secret.set:DOKPLOY_DEPLOY_TOKEN",
+    // The GitHub twin has no faults of its own: the proxy's seeded schedule, with a seed whose one fault falls
+    // on the secret PUT (found from the request order of a clean run, so a changed order cannot miss it).
+    world: async (t) => ({ githubFaults: await seedLosingSecretPut(t) }),
+    served: (w) => w.proxy.wire.filter(isSecretPut),
+    committed: (w) => w.counts().secrets === 1,
+    // The fingerprint variable still says pending: the resumed run confirms the value (same secret, no second).
+    resumed: "done",
+  },
+];
+
+/**
+ * A proxy schedule whose one fault is a lost answer to the secret PUT: the PUT's place in the request order is
+ * learned from a clean plan run + apply in a world of its own, so a changed order cannot make the fault miss.
+ */
+async function seedLosingSecretPut(t: TestContext): Promise<NonNullable<CrashWorldOptions["githubFaults"]>> {
+  const { world, plan } = await setup(t);
+  assert.equal((await applyPlan({ plan, providers: world.providers(plan), verify: false })).ok, true);
+  const index = world.proxy.wire.findIndex(isSecretPut);
+  assert.ok(index >= 0, "the clean run PUT the secret through the proxy");
+  const lostResponse = 0.2;
+  for (let seed = 1; seed < 100_000; seed++) {
+    const draw = mulberry32(seed);
+    const first = Array.from({ length: index + 1 }, draw).findIndex((d) => d < lostResponse);
+    if (first === index) return { seed, lostResponse, maxFaults: 1 };
+  }
+  throw new Error(`no seed below 100000 faults request ${index} first`);
+}
+
+for (const lost of LOST) {
+  test(`a lost answer to ${lost.step}'s write, with the run giving up there, resumes with fresh providers to one of everything`, async (t) => {
+    const { world, plan } = await setup(t, (await lost.world?.(t)) ?? {});
+    lost.arm?.(world);
+    // attempts 1: the provider gives up at the lost answer, as a process killed right then would.
+    const first = await applyPlan({ plan, providers: world.providers(plan, { attempts: 1 }), verify: false });
+    assert.equal(first.ok, false);
+    assert.equal(first.stoppedAt, lost.step, "the run stopped inside the step whose answer was lost");
+    assert.deepEqual(
+      lost.served(world).map((e) => e.fault),
+      ["lost-response"],
+      "one write of it reached the twin, and its answer was lost",
+    );
+    assert.ok(lost.committed(world), "the twin committed that write");
+
+    const outcomes = await resume(world, plan);
+    const at = plan.steps.findIndex((s) => s.id === lost.step);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      plan.steps.map((_, i) => (i < at ? "skipped" : i === at ? lost.resumed : "done")),
+    );
+    if (lost.resumed === "done" && lost.step.startsWith("dokploy.application.deploy")) {
+      assert.equal(
+        world.dokploy.exchanges.filter((e) => e.operationId === "application-deploy").length,
+        1,
+        "deployed once: the resumed run joined the deployment the lost answer had queued",
+      );
+    }
+    assertConverged(world, lost.step);
+  });
+}
