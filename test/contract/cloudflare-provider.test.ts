@@ -3,10 +3,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Step } from "../../src/plan/types.ts";
-import { CloudflareProvider } from "../../src/providers/cloudflare/index.ts";
+import { CloudflareProvider, sslLoopWarning } from "../../src/providers/cloudflare/index.ts";
 import { judge } from "../../src/providers/judge.ts";
+import type { TokenScope } from "../../src/sandbox/cloudflare/state.ts";
 import type { HandlerContext, HandlerTable } from "../../src/sandbox/cloudflare/twin.ts";
-import { addRecord, addToken, addZone, hexId, recordsOf } from "../../src/sandbox/cloudflare/world.ts";
+import {
+  addRecord,
+  addToken,
+  addZone,
+  hexId,
+  recordsOf,
+  setZoneSsl,
+  zoneSsl,
+} from "../../src/sandbox/cloudflare/world.ts";
 import { startCloudflareTwin } from "../support/cloudflare-twin.ts";
 import { type ProviderFixture, providerContract, type SetupOptions } from "./providers.contract.ts";
 
@@ -166,4 +175,105 @@ test("cloudflare: a 429 is retried after its Retry-After", async (t) => {
   await provider.apply(step);
   assert.ok(Date.now() - started >= 900, "waited for Retry-After");
   assert.equal(twin.exchanges[0]?.status, 429);
+});
+
+// ---- the Flexible + HTTPS-redirect loop -----------------------------------------------------------------
+
+test("ssl loop: proxied, Flexible and an origin redirecting to HTTPS warns, naming the loop and the fix", () => {
+  const warning = sslLoopWarning({
+    proxied: true,
+    sslMode: "flexible",
+    httpsAtOrigin: true,
+    host: "app.example.com",
+    zone: "example.com",
+  });
+  assert.ok(warning);
+  assert.match(warning, /app\.example\.com/);
+  assert.match(warning, /ERR_TOO_MANY_REDIRECTS/);
+  assert.match(warning, /Flexible/);
+  assert.match(warning, /Full \(strict\)/, "names the fix");
+  assert.ok(sslLoopWarning({ proxied: true, sslMode: "flexible", httpsAtOrigin: true }), "names optional");
+});
+
+test("ssl loop: Off loops too (Cloudflare sends HTTPS to HTTP, the origin sends it back)", () => {
+  const warning = sslLoopWarning({ proxied: true, sslMode: "off", httpsAtOrigin: true });
+  assert.ok(warning);
+  assert.match(warning, /Full \(strict\)/);
+});
+
+test("ssl loop: Full, Full (strict), an unproxied record or an origin without HTTPS does not warn", () => {
+  for (const sslMode of ["full", "strict"]) {
+    assert.equal(sslLoopWarning({ proxied: true, sslMode, httpsAtOrigin: true }), undefined, sslMode);
+  }
+  for (const sslMode of ["off", "flexible", "full", "strict"]) {
+    assert.equal(sslLoopWarning({ proxied: false, sslMode, httpsAtOrigin: true }), undefined, sslMode);
+    assert.equal(sslLoopWarning({ proxied: true, sslMode, httpsAtOrigin: false }), undefined, sslMode);
+  }
+});
+
+const SSL_READ = "zone-settings-get-ssl-setting";
+
+async function sslSetup(t: Parameters<typeof startCloudflareTwin>[0], scopes: TokenScope[]) {
+  const { twin } = await startCloudflareTwin(t);
+  const zone = addZone(twin, { name: ZONE });
+  const token = addToken(twin, { scopes });
+  const provider = new CloudflareProvider({ apiToken: token.value, baseURL: twin.baseURL, timeout: 5_000 });
+  const sslReads = () => twin.exchanges.filter((e) => e.operationId === SSL_READ).length;
+  return { twin, zone, token, provider, sslReads };
+}
+
+const READER: TokenScope[] = ["zone:read", "dns:edit", "zone_settings:read"];
+
+test("cloudflare warnings: a proxied record in a Flexible zone with HTTPS at the origin warns, changing nothing", async (t) => {
+  const { twin, zone, provider, sslReads } = await sslSetup(t, READER);
+  setZoneSsl(twin, zone.id, "flexible");
+  const warnings = await provider.warnings(dnsStep(30), { httpsAtOrigin: true });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0] ?? "", /app30\.example\.com.*Flexible.*Full \(strict\)/s);
+  assert.equal(sslReads(), 1, "the zone's mode was read from Cloudflare");
+  assert.equal(zoneSsl(twin, zone.id), "flexible", "we warn; the zone setting is left alone");
+  assert.deepEqual(
+    twin.exchanges.filter((e) => e.method !== "GET"),
+    [],
+    "warnings never write",
+  );
+});
+
+test("cloudflare warnings: Full (the default) and Full (strict) zones give none", async (t) => {
+  const { twin, zone, provider, sslReads } = await sslSetup(t, READER);
+  assert.deepEqual(await provider.warnings(dnsStep(31), { httpsAtOrigin: true }), []);
+  setZoneSsl(twin, zone.id, "strict");
+  assert.deepEqual(await provider.warnings(dnsStep(31), { httpsAtOrigin: true }), []);
+  assert.equal(sslReads(), 2, "both answers came from the zone setting, not a guess");
+});
+
+test("cloudflare warnings: an unproxied record, or an origin without HTTPS, is not checked at all", async (t) => {
+  const { twin, zone, provider, sslReads } = await sslSetup(t, READER);
+  setZoneSsl(twin, zone.id, "flexible");
+  assert.deepEqual(await provider.warnings(dnsStep(32, { proxied: false }), { httpsAtOrigin: true }), []);
+  assert.deepEqual(await provider.warnings(dnsStep(32), { httpsAtOrigin: false }), []);
+  assert.equal(sslReads(), 0);
+});
+
+test("cloudflare warnings: a token without Zone Settings Read yields a could-not-check warning, not a failure", async (t) => {
+  const { twin, zone, token, provider, sslReads } = await sslSetup(t, ["zone:read", "dns:edit"]);
+  setZoneSsl(twin, zone.id, "flexible");
+  const warnings = await provider.warnings(dnsStep(33), { httpsAtOrigin: true });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0] ?? "", /could not check/);
+  assert.match(warnings[0] ?? "", /Zone Settings/, "says which permission to add");
+  assert.ok(!warnings[0]?.includes(token.value), "the token never appears");
+  assert.equal(sslReads(), 1, "it did ask, and was refused");
+  assert.equal(twin.exchanges.find((e) => e.operationId === SSL_READ)?.status, 403);
+});
+
+test("cloudflare warnings: a zone the token cannot see yields a could-not-check warning, not a failure", async (t) => {
+  const { twin } = await startCloudflareTwin(t);
+  const other = addZone(twin, { name: "other.org" });
+  addZone(twin, { name: ZONE });
+  const token = addToken(twin, { scopes: READER, zoneIds: [other.id] });
+  const provider = new CloudflareProvider({ apiToken: token.value, baseURL: twin.baseURL });
+  const warnings = await provider.warnings(dnsStep(34), { httpsAtOrigin: true });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0] ?? "", /could not check.*zone example\.com/s);
 });

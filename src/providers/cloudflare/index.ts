@@ -5,3 +5,4 @@ export {
   type DnsRecordState,
   OWNER_PREFIX,
 } from "./provider.ts";
+export { type SslLoopInput, sslLoopWarning, sslUncheckedWarning, type ZoneSslMode } from "./ssl-loop.ts";

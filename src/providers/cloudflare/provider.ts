@@ -7,6 +7,7 @@ import Cloudflare from "cloudflare";
 import type { ProviderName, Step } from "../../plan/types.ts";
 import { matches } from "../judge.ts";
 import { type LiveState, PostconditionError, type Provider, ProviderError } from "../types.ts";
+import { sslLoopWarning, sslUncheckedWarning } from "./ssl-loop.ts";
 
 export const DNS_RECORD_ENSURE = "dns-record.ensure";
 
@@ -108,6 +109,32 @@ export class CloudflareProvider implements Provider {
       });
     }
     return after;
+  }
+
+  /**
+   * Warnings for the plan run's summary and the apply report, never a failure: a proxied record whose zone's
+   * SSL/TLS mode would loop with an origin that redirects to HTTPS. The caller knows whether the origin does
+   * (the plan's Dokploy domain has https: true); the zone setting is read only when it could matter.
+   */
+  async warnings(step: Step, context: { httpsAtOrigin: boolean }): Promise<string[]> {
+    if (!this.handles(step)) return [];
+    const desired = desiredOf(step);
+    if (!desired.proxied || !context.httpsAtOrigin) return [];
+    const where = { host: desired.name, zone: desired.zone };
+    let sslMode: string;
+    try {
+      sslMode = await this.#retrying(async () => {
+        const zoneId = await this.#zoneId(desired.zone);
+        const setting = await this.#cf.zones.settings.get("ssl", { zone_id: zoneId });
+        const value = "value" in setting ? setting.value : undefined;
+        if (typeof value !== "string") throw new Error("Cloudflare answered the ssl setting without a value");
+        return value;
+      });
+    } catch (error) {
+      return [sslUncheckedWarning({ ...where, reason: uncheckedReason(error) })];
+    }
+    const warning = sslLoopWarning({ proxied: true, sslMode, httpsAtOrigin: true, ...where });
+    return warning ? [warning] : [];
   }
 
   async #zoneId(name: string): Promise<string> {
@@ -233,6 +260,18 @@ function desiredOf(step: Step): DnsRecordState {
 function transient(error: unknown): boolean {
   if (error instanceof Cloudflare.APIConnectionError) return true;
   return error instanceof Cloudflare.APIError && (error.status === 429 || (error.status ?? 0) >= 500);
+}
+
+function uncheckedReason(error: unknown): string {
+  if (error instanceof ProviderError && error.cause instanceof Cloudflare.APIError) error = error.cause;
+  if (error instanceof Cloudflare.APIError && error.status === 403) {
+    return "the token lacks Zone Settings Read (403)";
+  }
+  if (error instanceof Cloudflare.APIError) {
+    const codes = error.errors.map((e) => e.code).join(", ");
+    return `HTTP ${error.status ?? "connection"}${codes ? `, code ${codes}` : ""}`;
+  }
+  return error instanceof Error ? error.message : String(error);
 }
 
 function mayHaveHappened(error: unknown): boolean {

@@ -80,7 +80,7 @@ test("ssl setting: a token restricted to other zones sees this one as unknown (4
 test("ssl setting: PATCH needs Zone Settings Edit and changes the zone's mode", async (t) => {
   const { twin, zone, settings, client } = await seeded(t);
   await assert.rejects(
-    client(settings.value).zones.settings.edit("ssl", { zone_id: zone.id, id: "ssl", value: "strict" }),
+    client(settings.value).zones.settings.edit("ssl", { zone_id: zone.id, value: "strict" }),
     (error: unknown) => error instanceof Cloudflare.APIError && error.status === 403,
   );
   assert.equal(zoneSsl(twin, zone.id), "full", "a refused change changes nothing");
