@@ -41,7 +41,7 @@ test("canary: a response that breaks Cloudflare's schema is answered 500 in stri
 test("canary: a path that matches no documented operation is a violation answered 7000, not a silent 404", async (t) => {
   const { twin } = await startCloudflareTwin(t, { expectViolations: true });
   const { value } = addToken(twin, { scopes: ["zone:read"] });
-  const response = await fetch(`${twin.baseURL}/zones/0123/settings/ssl`, {
+  const response = await fetch(`${twin.baseURL}/zones/0123/settings/always_use_https`, {
     headers: { authorization: `Bearer ${value}` },
   });
   assert.equal(response.status, 404);
