@@ -84,7 +84,10 @@ export function renderApplyReport(input: ReportInput): string {
   if (!result.ok && result.changed.length > 0) {
     lines.push(
       "",
-      `**What changed before it stopped:** ${result.changed.map((id) => inlineCode(byId.get(id)?.target ?? id)).join(", ")}. ` +
+      `**What changed before it stopped:** ${result.changed
+        .map((id) => byId.get(id))
+        .map((step) => inlineCode(step ? `${step.action} ${step.target}` : "?"))
+        .join(", ")}. ` +
         "Nothing after the failed step ran. `/devops rollback` plans the recorded undo steps below through the same approval loop.",
     );
   } else if (!result.ok) {

@@ -184,7 +184,15 @@ async function play(sandbox: Sandbox, say: (line: string) => void): Promise<Demo
  * servers and the zone; the production Environment, limited to the default branch, holds the provider secrets;
  * a repository variable tells the workflow where the App is.
  */
-async function configureRepository(sandbox: Sandbox): Promise<void> {
+export async function configureRepository(
+  sandbox: Sandbox,
+  options: {
+    /** policy.yml's postLogs: a failed deployment's log tail in the thread. */
+    postLogs?: boolean;
+    /** Environment secrets to set besides (or instead of) the provider credentials. */
+    secrets?: Record<string, string>;
+  } = {},
+): Promise<void> {
   const { owner, repo } = SANDBOX;
   const ada = personOctokit(sandbox, SANDBOX.people.admin);
   const { cloudflare, dokploy } = sandbox.providers;
@@ -198,6 +206,7 @@ async function configureRepository(sandbox: Sandbox): Promise<void> {
     "providers:",
     `  dokploy: { url: "${dokploy.url}" }`,
     `  cloudflare: { url: "${cloudflare.apiUrl}" }`,
+    ...(options.postLogs ? ["postLogs: true"] : []),
     "",
   ].join("\n");
   await ada.repos.createOrUpdateFileContents({
@@ -221,6 +230,7 @@ async function configureRepository(sandbox: Sandbox): Promise<void> {
     [PROVIDER_SECRETS.dokploy]: dokploy.apiKey,
     [PROVIDER_SECRETS.cloudflare]: cloudflare.token,
     GHCR_PULL_TOKEN: `ghp_${"sandboxpull".repeat(3)}1234567`,
+    ...options.secrets,
   };
   for (const [name, value] of Object.entries(secrets)) {
     await ada.actions.createOrUpdateEnvironmentSecret({
@@ -265,7 +275,7 @@ async function verifyFromTheWorld(sandbox: Sandbox, headSha: string): Promise<De
 }
 
 /** Everything the providers hold that a deploy could change, as one comparable string. */
-function worldSnapshot(sandbox: Sandbox): string {
+export function worldSnapshot(sandbox: Sandbox): string {
   const { cloudflare, dokploy } = sandbox.providers;
   const repo = sandbox.twin.repoByName(`${SANDBOX.owner}/${SANDBOX.repo}`);
   const production = repo?.environments.production;
@@ -386,11 +396,11 @@ function withDomain(text: string): string {
   return `# yaml-language-server: $schema=./deploy.schema.json\n${stringify(config)}`;
 }
 
-function repoOf(sandbox: Sandbox) {
+export function repoOf(sandbox: Sandbox) {
   return sandbox.twin.repoByName(`${SANDBOX.owner}/${SANDBOX.repo}`);
 }
 
-function runsOf(sandbox: Sandbox, command: "plan" | "apply") {
+export function runsOf(sandbox: Sandbox, command: "plan" | "apply") {
   return Object.values(repoOf(sandbox)?.runs ?? {})
     .filter((r) => r.workflowPath === DISPATCH_WORKFLOW_PATH && r.inputs.command === command)
     .sort((a, b) => a.id - b.id);
@@ -403,7 +413,7 @@ function planChecks(sandbox: Sandbox, headSha: string) {
 }
 
 /** What the Action's step in a run set as outputs (result, checks, changed). */
-function applyOutputs(
+export function applyOutputs(
   sandbox: Sandbox,
   runId: number | undefined,
 ): { result?: string; checks: DemoCheck[]; changed?: string[] } {
@@ -425,7 +435,7 @@ function applyOutputs(
   };
 }
 
-function latestDeployment(sandbox: Sandbox) {
+export function latestDeployment(sandbox: Sandbox) {
   const deployment = Object.values(repoOf(sandbox)?.deployments ?? {}).sort((a, b) => b.id - a.id)[0];
   if (!deployment) return undefined;
   const statuses = [...deployment.statuses].sort((a, b) => a.id - b.id);

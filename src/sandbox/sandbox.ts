@@ -72,8 +72,18 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
-export async function startSandbox(options: { stateDir?: string; port?: number } = {}): Promise<Sandbox> {
-  const providers = await startProviders();
+export interface SandboxOptions {
+  stateDir?: string;
+  port?: number;
+  /**
+   * What runs for a deployed image (default: the sample app as a local process). Tests pass a process that
+   * fails as a real image fails, to exercise the deployment-failure path end to end.
+   */
+  resolveImage?: (dockerImage: string) => { cwd: string; command: string[] } | undefined;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const providers = await startProviders(options.resolveImage);
   const twin = await createGithubTwin({
     ...(options.stateDir ? { stateDir: options.stateDir } : {}),
     runnerEnv: providers.runnerEnv,
@@ -157,12 +167,16 @@ export async function startSandbox(options: { stateDir?: string; port?: number }
  * runs what Dokploy deploys, and the lab: DNS from the Cloudflare twin's records over UDP and TCP, a sandbox CA,
  * and an HTTPS front routing each domain to its app.
  */
-async function startProviders(): Promise<SandboxProviders & { close(): Promise<void> }> {
+async function startProviders(
+  resolveImage: SandboxOptions["resolveImage"],
+): Promise<SandboxProviders & { close(): Promise<void> }> {
   const scratch = mkdtempSync(join(tmpdir(), "devops-agent-lab-"));
   const cloudflare = await new CloudflareTwin().start();
   const zone = addZone(cloudflare, { name: SANDBOX.zone });
   const cfToken = addToken(cloudflare, { scopes: ["zone:read", "dns:read", "dns:edit"] });
-  const runtime = createProcessRuntime({ resolveImage: sampleAppImage({ dataDir: scratch }) });
+  const runtime = createProcessRuntime({
+    resolveImage: resolveImage ?? sampleAppImage({ dataDir: scratch }),
+  });
   const dokploy = await new DokployTwin({ runtime }).start();
   const { key } = addApiKey(dokploy, { organizationId: "org-sandbox" });
   const lab = await startLab({ cloudflare, runtime });

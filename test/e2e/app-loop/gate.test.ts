@@ -142,3 +142,10 @@ test("[authz:approve-needs-maintain] refuses at apply when the approver lost mai
   const r = await refusal(loop, inputs);
   assert.equal(r.id, "authz:approve-needs-maintain");
 });
+
+test("[apply:head-unchanged] refuses a forged head-sha that is not the pull request's head", async (t) => {
+  const { loop, inputs } = await approved(t);
+  const r = await refusal(loop, { ...inputs, headSha: "b".repeat(40) });
+  assert.equal(r.id, "apply:head-unchanged");
+  assert.match(r.reason, /since the approval of `bbbbbbb`/);
+});

@@ -8,8 +8,23 @@ import { test } from "node:test";
 import { REQUIREMENTS, requirementsOfThisIssue } from "../../../src/app/authz/requirements.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
-const TEST_DIRS = ["test/unit/authz", "test/unit/commands", "test/e2e/app-loop"];
+const TEST_DIRS = [
+  "test/unit/authz",
+  "test/unit/commands",
+  "test/unit/runner",
+  "test/e2e",
+  "test/e2e/app-loop",
+];
 const NAME = /\btest\(\s*(["'`])\[([a-z]+:[a-z0-9-]+)\] (allows|refuses)\b/g;
+
+/**
+ * Issue 4's requirements not built yet, each with why; the issue stays open while this list is not empty.
+ * The test below fails when one of them gains its tests (take it off the list) or another loses them.
+ */
+const ISSUE_4_NOT_YET_BUILT: Record<string, string> = {
+  "authz:secrets-in-environment":
+    "doctor cannot tell an Environment secret from a repository copy with the job token; the App-side check is not built",
+};
 
 type Citation = { id: string; kind: "allows" | "refuses"; file: string };
 
@@ -40,6 +55,25 @@ function uncovered(requirements: readonly { id: string }[], cited: Citation[]): 
 
 test("every requirement of issue 3 has an `allows` and a `refuses` test", () => {
   assert.deepEqual(uncovered(requirementsOfThisIssue(), citations()), []);
+});
+
+test("every built requirement of issue 4 has an `allows` and a `refuses` test", () => {
+  const issue4 = (REQUIREMENTS as readonly { id: string; issue?: number }[]).filter((r) => r.issue === 4);
+  const cited = citations();
+  assert.deepEqual(
+    uncovered(
+      issue4.filter((r) => !(r.id in ISSUE_4_NOT_YET_BUILT)),
+      cited,
+    ),
+    [],
+  );
+  for (const id of Object.keys(ISSUE_4_NOT_YET_BUILT)) {
+    assert.notDeepEqual(
+      uncovered([{ id }], cited),
+      [],
+      `${id} has its tests now: take it off ISSUE_4_NOT_YET_BUILT`,
+    );
+  }
 });
 
 test("tests cite only known requirement ids", () => {

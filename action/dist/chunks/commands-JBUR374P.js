@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import"./chunk-TZN7URKK.js";async function t(r){switch(r.command){case"plan":return(await import("./plan-OY5ZMKEY.js")).plan(r);case"apply":return(await import("./apply-MA6IEHV4.js")).apply(r);case"verify":return(await import("./verify-RBGCU2B7.js")).verify(r);case"logs":return(await import("./logs-VT5NGVWX.js")).logs(r);case"doctor":return(await import("./doctor-XHNHTUXG.js")).doctor(r)}}export{t as runCommand};
