@@ -4,13 +4,16 @@
 // providers on their twins. Each run is killed somewhere, then a fresh runner with fresh providers (nothing in
 // memory survives a crash) runs the same plan again; the end state is read from the twins themselves.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { type TestContext, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { DEPLOY_TOKEN_SECRET } from "../../src/plan/build.ts";
 import type { Plan } from "../../src/plan/types.ts";
 import { fingerprint, variableName } from "../../src/providers/github/index.ts";
 import { applyPlan, type StepOutcome } from "../../src/runner/apply.ts";
 import { state } from "../../src/sandbox/dokploy/index.ts";
 import { mulberry32 } from "../../src/sandbox/faults.ts";
+import type { ApplyChildInput } from "../support/apply-child.ts";
 import {
   type CrashWorld,
   type CrashWorldOptions,
@@ -238,3 +241,69 @@ for (const lost of LOST) {
     assertConverged(world, lost.step);
   });
 }
+
+// ---- a real process, SIGKILLed mid-run
+
+const NODE = process.execPath;
+const CHILD = fileURLToPath(new URL("../support/apply-child.ts", import.meta.url));
+
+/** Runs the apply in a child process; SIGKILLs it once the twins have received `killAt` writes (if ever). */
+async function runChild(
+  world: CrashWorld,
+  plan: Plan,
+  killAt: number,
+): Promise<{ killed: boolean; stdout: string; writes: number }> {
+  const input: ApplyChildInput = { settings: world.settings, plan, pollIntervalMs: 20 };
+  // Setting the world up wrote too (the Environment, the installation token): only the child's writes count.
+  const before = world.writes();
+  const child = spawn(NODE, [CHILD], {
+    env: { ...process.env, APPLY_CHILD: JSON.stringify(input) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  let killed = false;
+  const watch = setInterval(() => {
+    if (!killed && world.writes() - before >= killAt) {
+      killed = child.kill("SIGKILL");
+    }
+  }, 1);
+  const code = await exited;
+  clearInterval(watch);
+  if (!killed) assert.equal(code, 0, `the child ran to its end: ${stderr}`);
+  return { killed, stdout, writes: world.writes() - before };
+}
+
+test("an apply process SIGKILLed as the twins receive its n-th write resumes with fresh providers to one of everything", async (t) => {
+  // How many writes a whole run makes, from a clean run of its own.
+  const clean = await setup(t, { manualClock: false });
+  const whole = await runChild(clean.world, clean.plan, Number.POSITIVE_INFINITY);
+  assert.equal(whole.killed, false);
+  assertConverged(clean.world, "the clean child run");
+  const total = whole.writes;
+  assert.ok(total >= 8, `a whole run writes at least once per step (${total})`);
+
+  // Kill points spread over the run (every other write, and the last): Dokploy's creates, configuration and
+  // deploy, the DNS record, the secret's pending fingerprint, the secret and its confirmation.
+  const points = [
+    ...new Set([1, ...Array.from({ length: total }, (_, i) => i + 1).filter((n) => n % 2 === 1), total]),
+  ];
+  for (const n of points) {
+    const { world, plan } = await setup(t, { manualClock: false });
+    const { killed, stdout } = await runChild(world, plan, n);
+    assert.ok(killed, `n=${n}: the child was killed`);
+    // Only read-backs follow the last write: the child may have reported by the time the kill lands.
+    if (n < total) assert.equal(stdout, "", `n=${n}: the child died before it could report`);
+    const outcomes = await resume(world, plan);
+    assertConverged(world, `killed at write ${n}`);
+    const resumedAt = outcomes.find((o) => o.status !== "skipped")?.id ?? "nothing left";
+    t.diagnostic(`killed as write ${n} of ${total} arrived; the resumed run applied from ${resumedAt}`);
+  }
+});

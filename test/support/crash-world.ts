@@ -3,12 +3,8 @@
 // resumed run gets new provider instances built from the same settings, as a restarted process would.
 import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
-import { Octokit } from "@octokit/rest";
 import { buildPlan } from "../../src/plan/build.ts";
 import type { Plan } from "../../src/plan/types.ts";
-import { CloudflareProvider } from "../../src/providers/cloudflare/index.ts";
-import { DokployProvider } from "../../src/providers/dokploy/index.ts";
-import { GithubSecretsProvider } from "../../src/providers/github/index.ts";
 import type { Provider } from "../../src/providers/types.ts";
 import { ManualClock } from "../../src/sandbox/clock.ts";
 import type { FaultOptions as CloudflareFaults } from "../../src/sandbox/cloudflare/faults.ts";
@@ -20,80 +16,18 @@ import { createRepo } from "../../src/sandbox/github/world.ts";
 import { setupApp } from "../unit/github-twin/app-helpers.ts";
 import { sampleOptions } from "../unit/plan/fixtures.ts";
 import { startCloudflareTwin } from "./cloudflare-twin.ts";
+import {
+  ENVIRONMENT,
+  makeProviders,
+  OWNER,
+  type ProviderTuning,
+  REPO,
+  type WorldSettings,
+  ZONE,
+} from "./crash-providers.ts";
 import { startDokployTwin } from "./dokploy-twin.ts";
 import { type FaultProxy, type FaultProxyOptions, startFaultProxy } from "./fault-proxy.ts";
 import { startGithubTwin } from "./github-twin.ts";
-
-export const OWNER = "acme";
-export const REPO = "hello-service";
-export const ENVIRONMENT = "production";
-export const ZONE = "example.com";
-
-/** The Environment secrets the Dokploy steps read by name (registry password, app secrets). */
-export const SECRETS: Record<string, string> = {
-  GHCR_PULL_TOKEN: "ghp_pullTokenValue0123456789abcdefXYZ",
-  SESSION_KEY: "session-key-value-7f3a9c",
-  DATABASE_URL: "postgres://app:p4ssw0rd-hidden@db:5432/app",
-};
-
-const quietLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-
-/** What a provider process needs to reach the world: the same settings a restarted run is built from. */
-export interface WorldSettings {
-  dokploy: { url: string; apiKey: string };
-  cloudflare: { baseURL: string; token: string };
-  github: { url: string; token: string };
-}
-
-export interface ProviderTuning {
-  /** Find-then-write rounds / tries per request; 1 makes a provider give up at the first lost answer. */
-  attempts?: number;
-  /** Every provider wait goes through it (backoff, deploy polling). */
-  sleep?: (ms: number) => Promise<void>;
-  pollIntervalMs?: number;
-}
-
-/** The three real providers, exactly as a fresh Action process builds them (action/providers.ts). */
-export function makeProviders(settings: WorldSettings, plan: Plan, tuning: ProviderTuning = {}): Provider[] {
-  const sleep = tuning.sleep ?? (async () => {});
-  const attempts = tuning.attempts ?? 6;
-  const dokploy = new DokployProvider({
-    url: settings.dokploy.url,
-    apiKey: settings.dokploy.apiKey,
-    secrets: (name) => SECRETS[name],
-    sleep,
-    backoffMs: 1,
-    pollIntervalMs: tuning.pollIntervalMs ?? 500,
-    timeoutMs: 5000,
-    attempts,
-  });
-  const cloudflare = new CloudflareProvider({
-    apiToken: settings.cloudflare.token,
-    baseURL: settings.cloudflare.baseURL,
-    // The SDK's own retries would hide a lost answer from the provider's find-first loop; `attempts` decides.
-    maxRetries: 0,
-    timeout: 5000,
-    attempts,
-  });
-  const application = plan.steps.find((s) => s.action === "application.ensure")?.target;
-  assert.ok(application, "the plan has an application");
-  const github = new GithubSecretsProvider({
-    octokit: new Octokit({
-      auth: settings.github.token,
-      baseUrl: settings.github.url,
-      request: { retries: 0 },
-      log: quietLog,
-    }),
-    owner: OWNER,
-    repo: REPO,
-    values: async (valueFrom) => {
-      assert.equal(valueFrom, "dokploy.application.refreshToken");
-      return dokploy.deployToken(application);
-    },
-    retry: { attempts, sleep },
-  });
-  return [dokploy, cloudflare, github];
-}
 
 /** The reference plan: Dokploy project/app/docker provider/env/domain/deploy, a DNS record, the deploy token secret. */
 export function samplePlan(): Plan {
@@ -125,7 +59,7 @@ export interface CrashWorld {
   zoneId: string;
   settings: WorldSettings;
   /** Fresh providers; their sleep moves the Dokploy twin's manual clock (when it has one). */
-  providers(plan: Plan, tuning?: Omit<ProviderTuning, "sleep">): Provider[];
+  providers(plan: Plan, tuning?: ProviderTuning): Provider[];
   /** Counts read from the twins' own state. */
   counts(): WorldCounts;
   /** Every write any twin received, in order of arrival per twin, summed. */
@@ -195,10 +129,9 @@ export async function startCrashWorld(t: TestContext, options: CrashWorldOptions
     settings,
     providers: (plan, tuning = {}) =>
       makeProviders(settings, plan, {
+        // On a manual clock a wait moves the twin's time; on the system clock it is a real (short) wait.
+        ...(clock ? { sleep: async (ms: number) => advance(dokploy, ms) } : { pollIntervalMs: 50 }),
         ...tuning,
-        sleep: async (ms) => {
-          if (clock) advance(dokploy, ms);
-        },
       }),
     counts: () => {
       const world = state(dokploy);
@@ -229,3 +162,5 @@ export const ONE_OF_EACH: WorldCounts = {
   records: 1,
   secrets: 1,
 };
+
+export { ENVIRONMENT, OWNER, REPO, type WorldSettings, ZONE };
