@@ -11,7 +11,7 @@ import { verifyApproval } from "../src/runner/gate.ts";
 import { renderApplyReport, renderRefusal } from "../src/runner/report.ts";
 import { diagnose } from "../src/triage/index.ts";
 import type { Diagnosis } from "../src/triage/types.ts";
-import { buildProviders } from "./providers.ts";
+import { buildProviders, planWarnings } from "./providers.ts";
 import { need, type RunContext } from "./run-context.ts";
 import { writeSummary } from "./summary.ts";
 
@@ -57,6 +57,7 @@ export async function apply(ctx: RunContext): Promise<boolean> {
 
   let result: ApplyResult;
   let triage: { diagnosis: Diagnosis; logTail: string } | undefined;
+  let warnings: string[] = [];
   const progress = coalesce(
     (outcomes: readonly StepOutcome[]) =>
       bridge.progress({
@@ -68,7 +69,14 @@ export async function apply(ctx: RunContext): Promise<boolean> {
     { intervalMs: 2000 },
   );
   try {
-    const { providers, verify } = await buildProviders({ ctx, plan, policy, readOnly: false, bridge });
+    const { providers, verify, cloudflare } = await buildProviders({
+      ctx,
+      plan,
+      policy,
+      readOnly: false,
+      bridge,
+    });
+    warnings = await planWarnings(plan, cloudflare);
     result = await applyPlan({
       plan,
       providers,
@@ -108,6 +116,7 @@ export async function apply(ctx: RunContext): Promise<boolean> {
     ...(appUrl && result.ok ? { appUrl } : {}),
     ...(triage ? { deployment: { ...triage, showLog: gate.repositoryPrivate || policy.postLogs } } : {}),
     ...(result.failure && !result.stoppedAt ? { setupError: messageOf(result.failure) } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
     redact: (text) => ctx.secrets.redact(text),
   });
   const posted = ctx.secrets.redact(body);

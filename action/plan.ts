@@ -4,12 +4,12 @@
 // one; Dokploy API keys have no scopes, so the plan run holds a key that could write, and says so.
 import * as core from "@actions/core";
 import { loadPolicy } from "../src/app/authz/policy.ts";
-import { inlineCode } from "../src/app/markdown.ts";
+import { inlineCode, neutralize } from "../src/app/markdown.ts";
 import { readPlanCheck } from "../src/app/plan-store.ts";
 import { createBridgeClient } from "../src/bridge/client.ts";
 import { judge } from "../src/providers/judge.ts";
 import type { LiveState } from "../src/providers/types.ts";
-import { buildProviders, CLOUDFLARE_READ_SECRET } from "./providers.ts";
+import { buildProviders, CLOUDFLARE_READ_SECRET, planWarnings } from "./providers.ts";
 import { InputError, need, type RunContext } from "./run-context.ts";
 import { writeSummary } from "./summary.ts";
 
@@ -41,7 +41,7 @@ export async function plan(ctx: RunContext): Promise<boolean> {
   });
   if (!policyResult.ok) throw policyResult.error;
   const thePlan = stored.pinned.plan;
-  const { providers } = await buildProviders({
+  const { providers, cloudflare } = await buildProviders({
     ctx,
     plan: thePlan,
     policy: policyResult.policy,
@@ -71,15 +71,17 @@ export async function plan(ctx: RunContext): Promise<boolean> {
     appUrl: inputs.appUrl,
     getIdToken: (audience) => core.getIDToken(audience),
   });
+  const warnings = (await planWarnings(thePlan, cloudflare)).map((w) => ctx.secrets.redact(w));
   const { planHash } = await bridge.reportPlan({
     pr: inputs.pr,
     headSha: inputs.headSha,
     planHash: inputs.planHash,
     live,
+    ...(warnings.length > 0 ? { warnings } : {}),
   });
   const credentials = ctx.secrets.has(CLOUDFLARE_READ_SECRET)
     ? `Cloudflare was read with ${CLOUDFLARE_READ_SECRET} (DNS:Read).`
-    : `Cloudflare was read with the apply token: add ${CLOUDFLARE_READ_SECRET} (a DNS:Read token) to the Environment for a read-only plan run.`;
+    : `Cloudflare was read with the apply credentials. For a read-only plan run, add ${CLOUDFLARE_READ_SECRET} (DNS:Read) to the Environment.`;
   await writeSummary(
     ctx,
     [
@@ -87,6 +89,7 @@ export async function plan(ctx: RunContext): Promise<boolean> {
       "",
       ...rows,
       "",
+      ...warnings.map((w) => `> ⚠️ ${neutralize(w)}\n`),
       credentials,
       "Dokploy API keys have no scopes: the plan run's key could write, and the plan run only reads.",
     ].join("\n"),

@@ -17,6 +17,7 @@ import { InputError, type RunContext } from "./run-context.ts";
 export interface RunProviders {
   providers: Provider[];
   dokploy: DokployProvider | undefined;
+  cloudflare: CloudflareProvider | undefined;
   verify: VerifyProvider;
 }
 
@@ -54,16 +55,16 @@ export async function buildProviders(options: BuildProvidersOptions): Promise<Ru
     providers.push(dokploy);
   }
 
+  let cloudflare: CloudflareProvider | undefined;
   if (uses.has("cloudflare")) {
     const readToken = options.readOnly ? ctx.secrets.get(CLOUDFLARE_READ_SECRET) : undefined;
-    providers.push(
-      new CloudflareProvider({
-        apiToken:
-          readToken ??
-          secret(ctx, PROVIDER_SECRETS.cloudflare, "a Cloudflare API token with Zone:Read and DNS:Edit"),
-        ...(policy.providers.cloudflare?.url ? { baseURL: policy.providers.cloudflare.url } : {}),
-      }),
-    );
+    cloudflare = new CloudflareProvider({
+      apiToken:
+        readToken ??
+        secret(ctx, PROVIDER_SECRETS.cloudflare, "a Cloudflare API token with Zone:Read and DNS:Edit"),
+      ...(policy.providers.cloudflare?.url ? { baseURL: policy.providers.cloudflare.url } : {}),
+    });
+    providers.push(cloudflare);
   }
 
   if (uses.has("github") && options.bridge && !options.readOnly) {
@@ -105,7 +106,7 @@ export async function buildProviders(options: BuildProvidersOptions): Promise<Ru
     },
   });
   providers.push(verify);
-  return { providers, dokploy, verify };
+  return { providers, dokploy, cloudflare, verify };
 }
 
 function secret(ctx: RunContext, name: string, what: string): string {
@@ -126,4 +127,23 @@ async function secretsOctokit(ctx: RunContext, bridge: BridgeClient): Promise<Oc
   const { token } = await bridge.token({ pr: ctx.pr, planHash: ctx.planHash, purpose: "secrets" });
   ctx.secrets.add("app installation token", token);
   return new Octokit({ auth: token, baseUrl: ctx.apiUrl });
+}
+
+/**
+ * What the approver should know that is not a change: a proxied record whose zone SSL mode would make the
+ * origin's HTTPS redirect loop. The origin redirects when the plan's Dokploy domain for the host serves HTTPS.
+ */
+export async function planWarnings(
+  plan: Plan,
+  cloudflare: CloudflareProvider | undefined,
+): Promise<string[]> {
+  if (!cloudflare) return [];
+  const warnings: string[] = [];
+  for (const step of plan.steps.filter((s) => s.provider === "cloudflare")) {
+    const host = (step.desired as { name?: string }).name;
+    const domain = plan.steps.find((s) => s.action === "domain.ensure" && s.target === host);
+    const httpsAtOrigin = (domain?.desired as { https?: boolean } | undefined)?.https === true;
+    warnings.push(...(await cloudflare.warnings(step, { httpsAtOrigin })));
+  }
+  return warnings;
 }

@@ -38,6 +38,8 @@ export const planReportRequestSchema = z.strictObject({
   headSha: sha1,
   planHash: sha256,
   live: z.record(stepId, liveStateSchema),
+  /** Things the approver should know that are not a change (e.g. a proxied record whose zone SSL mode would loop). */
+  warnings: z.array(z.string().max(1000)).max(20).optional(),
 });
 /** As validated, with the providers' LiveState (whose `state` is any JSON value). */
 export type PlanReportRequest = Omit<z.infer<typeof planReportRequestSchema>, "live"> & {

@@ -38,6 +38,8 @@ export interface ReportInput {
   appUrl?: string;
   /** The failed deployment's triage and its (redacted) log tail, when a deployment failed. */
   deployment?: { diagnosis: Diagnosis; logTail: string; showLog: boolean };
+  /** Things to know that are not a change (a zone SSL mode that would loop a proxied record, say). */
+  warnings?: string[];
   /** Why the run could not start (a missing secret, an unset policy field), when it could not. */
   setupError?: string;
   /** Everything posted goes through this (SecretRegistry.redact). */
@@ -62,6 +64,7 @@ export function renderApplyReport(input: ReportInput): string {
         (stopped ? ` at ${inlineCode(`${stopped.provider} ${stopped.action} ${stopped.target}`)}` : ""),
     );
   }
+  for (const warning of input.warnings ?? []) lines.push("", `> ⚠️ ${neutralize(redact(warning))}`);
   lines.push("", "| | step | provider | result |", "|---|---|---|---|");
   for (const o of changes) {
     const step = stepOf(o);

@@ -314,7 +314,7 @@ export function personOctokit(sandbox: Sandbox, login: string): Octokit {
  */
 export async function openChangePullRequest(
   sandbox: Sandbox,
-  options: { login: string; branch: string; domain?: boolean },
+  options: { login: string; branch: string; domain?: boolean; proxied?: boolean },
 ): Promise<{ number: number; headSha: string }> {
   const { twin } = sandbox;
   const owner = SANDBOX.owner;
@@ -339,7 +339,7 @@ export async function openChangePullRequest(
   if (options.domain) {
     const config = (await person.repos.getContent({ owner, repo, path: CONFIG_PATH, ref: options.branch }))
       .data as { sha: string; content: string };
-    const text = withDomain(Buffer.from(config.content, "base64").toString());
+    const text = withDomain(Buffer.from(config.content, "base64").toString(), options.proxied === true);
     await person.repos.createOrUpdateFileContents({
       owner,
       repo,
@@ -378,7 +378,7 @@ export async function mergeOnboarding(sandbox: Sandbox): Promise<number | undefi
 }
 
 /** The onboarding's deploy.yml with the sandbox's domain, DNS record and expected log line filled in. */
-function withDomain(text: string): string {
+function withDomain(text: string, proxied: boolean): string {
   const config = parse(text) as {
     app: Record<string, unknown>;
     environments: Record<string, Record<string, unknown>>;
@@ -390,7 +390,7 @@ function withDomain(text: string): string {
     provider: "cloudflare",
     zone: SANDBOX.zone,
     target: SANDBOX.serverAddress,
-    proxied: false,
+    proxied,
   };
   config.environments.production = production;
   return `# yaml-language-server: $schema=./deploy.schema.json\n${stringify(config)}`;

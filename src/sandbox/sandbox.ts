@@ -173,7 +173,10 @@ async function startProviders(
   const scratch = mkdtempSync(join(tmpdir(), "devops-agent-lab-"));
   const cloudflare = await new CloudflareTwin().start();
   const zone = addZone(cloudflare, { name: SANDBOX.zone });
-  const cfToken = addToken(cloudflare, { scopes: ["zone:read", "dns:read", "dns:edit"] });
+  // DNS edit for the records, and Zone Settings read so the plan can warn about an SSL mode that would loop.
+  const cfToken = addToken(cloudflare, {
+    scopes: ["zone:read", "dns:read", "dns:edit", "zone_settings:read"],
+  });
   const runtime = createProcessRuntime({
     resolveImage: resolveImage ?? sampleAppImage({ dataDir: scratch }),
   });

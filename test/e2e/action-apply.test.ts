@@ -4,7 +4,7 @@
 // could carry them. Everything is read back from the twins' state.
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
-import { addRecord } from "../../src/sandbox/cloudflare/world.ts";
+import { addRecord, setZoneSsl, zoneSsl } from "../../src/sandbox/cloudflare/world.ts";
 import {
   applyOutputs,
   configureRepository,
@@ -31,11 +31,16 @@ async function sandboxFor(t: TestContext, options: SandboxOptions = {}): Promise
 /** Onboarding merged, the admins' manual steps done, wes's PR with the domain planned (the plan run filled the diff). */
 async function planned(
   sandbox: Sandbox,
-  options: { postLogs?: boolean } = {},
+  options: { postLogs?: boolean; proxied?: boolean } = {},
 ): Promise<{ pr: number; head: string }> {
   assert.ok(await mergeOnboarding(sandbox), "onboarding merged");
-  await configureRepository(sandbox, options);
-  const pr = await openChangePullRequest(sandbox, { login: "wes", branch: "greeting", domain: true });
+  await configureRepository(sandbox, options.postLogs ? { postLogs: true } : {});
+  const pr = await openChangePullRequest(sandbox, {
+    login: "wes",
+    branch: "greeting",
+    domain: true,
+    proxied: options.proxied === true,
+  });
   await comment(sandbox, "wes", pr.number, "/devops deploy");
   assert.equal(runsOf(sandbox, "plan").at(-1)?.conclusion, "success", "the plan run filled the live diff");
   return { pr: pr.number, head: pr.headSha };
@@ -269,4 +274,26 @@ test("[secrets:never-posted] refuses to post any secret: fuzzed placements in th
       await sandbox.close();
     }
   }
+});
+
+test("a proxied record in a zone whose SSL mode is Flexible is warned about in the plan and the report; served through the CDN it verifies", async (t) => {
+  const sandbox = await sandboxFor(t);
+  const { cloudflare } = sandbox.providers;
+  setZoneSsl(cloudflare.twin, cloudflare.zoneId, "flexible");
+  const { pr } = await planned(sandbox, { proxied: true });
+  const checklist =
+    thread(sandbox, pr).find((c) => c.body.startsWith("<!-- devops-agent:checklist -->"))?.body ?? "";
+  assert.match(checklist, /> ⚠️ hello\.example\.com would loop \\\(ERR\\_TOO\\_MANY\\_REDIRECTS\\\)/);
+  assert.match(checklist, /encryption mode to Full \\\(strict\\\)/);
+  await comment(sandbox, "maya", pr, "/approve");
+  const apply = runsOf(sandbox, "apply").at(-1);
+  assert.equal(apply?.conclusion, "success");
+  assert.match(actionReport(sandbox, pr), /> ⚠️ hello\.example\.com would loop/);
+  const dns = applyOutputs(sandbox, apply?.id).checks.find((c) => c.name === "dns");
+  assert.deepEqual(
+    (dns?.evidence as { addresses?: string[] } | undefined)?.addresses,
+    ["104.16.0.1", "2606:4700::1"],
+    "the CDN's addresses answer, not the origin's",
+  );
+  assert.equal(zoneSsl(cloudflare.twin, cloudflare.zoneId), "flexible", "warned about, never changed");
 });

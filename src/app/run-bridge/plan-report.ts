@@ -11,6 +11,7 @@ import { httpStatus } from "../authz/http-status.ts";
 import type { AppIdentity, HandlerLog } from "../handlers/context.ts";
 import { PLAN_ONLY_NOTE } from "../handlers/plan.ts";
 import { planRequest } from "../handlers/plan-request.ts";
+import { neutralize } from "../markdown.ts";
 import { DISPATCH_REF_PREFIX } from "../names.ts";
 import { markPlanStale, readPlanCheck, upsertChecklistComment, writePlanCheck } from "../plan-store.ts";
 import { liveDiffSection } from "./live-diff.ts";
@@ -91,6 +92,8 @@ export async function handlePlanReport(options: {
       .join("\n");
   }
   const lines = [checklist, ...liveDiffSection(filled.steps, body.live)];
+  // The plan run's warnings are its own text (provider facts it read): untrusted here, so neutralized.
+  for (const warning of body.warnings ?? []) lines.push(`> ⚠️ ${neutralize(warning)}`, "");
   if (request?.mode === "plan") lines.push(PLAN_ONLY_NOTE, "");
   await upsertChecklistComment({
     octokit,

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import"./chunk-TZN7URKK.js";async function t(r){switch(r.command){case"plan":return(await import("./plan-ZQ3A7F6Z.js")).plan(r);case"apply":return(await import("./apply-7RFVO37Z.js")).apply(r);case"verify":return(await import("./verify-MYINRHQL.js")).verify(r);case"logs":return(await import("./logs-SCQS7SWY.js")).logs(r);case"doctor":return(await import("./doctor-XHNHTUXG.js")).doctor(r)}}export{t as runCommand};
