@@ -70,6 +70,10 @@ async function runSandbox(
       `  GitHub twin (REST API): ${sandbox.twin.url}`,
       `  App (Probot) webhooks:  ${sandbox.appUrl}/api/github/webhooks`,
       `  Repository:             ${repo} (App installed)`,
+      `  Dokploy twin:           ${sandbox.providers.dokploy.url} (API key ${sandbox.providers.dokploy.apiKey})`,
+      `  Cloudflare twin:        ${sandbox.providers.cloudflare.apiUrl} (zone ${SANDBOX.zone}, token ${sandbox.providers.cloudflare.token})`,
+      `  Lab DNS (UDP and TCP):  ${sandbox.providers.lab.resolver}`,
+      `  Lab HTTPS front:        https://127.0.0.1:${sandbox.providers.lab.ports.https} (CA ${sandbox.providers.caFile})`,
       "",
       "People and their tokens (act as them with curl or Octokit):",
       ...Object.entries(SANDBOX.people).map(
