@@ -58,7 +58,7 @@ export interface CrashWorld {
   proxy: FaultProxy;
   zoneId: string;
   settings: WorldSettings;
-  /** Fresh providers; their sleep moves the Dokploy twin's manual clock (when it has one). */
+  /** Fresh providers; their sleep moves the Dokploy twin's manual clock instead of waiting. */
   providers(plan: Plan, tuning?: ProviderTuning): Provider[];
   /** Counts read from the twins' own state. */
   counts(): WorldCounts;
@@ -77,18 +77,14 @@ export interface WorldCounts {
 }
 
 export interface CrashWorldOptions {
-  /** A Dokploy twin on a manual clock (default): provider sleeps move it. Off for a child process. */
-  manualClock?: boolean;
   cloudflareFaults?: CloudflareFaults;
   githubFaults?: FaultProxyOptions["faults"];
 }
 
 export async function startCrashWorld(t: TestContext, options: CrashWorldOptions = {}): Promise<CrashWorld> {
-  const clock = options.manualClock === false ? undefined : new ManualClock("2026-05-01T12:00:00Z");
-  const { twin: dokploy, apiKey } = await startDokployTwin(t, {
-    retryAfterSeconds: 0,
-    ...(clock ? { clock } : {}),
-  });
+  // A manual clock: in-process provider waits move it; a test moves it while a child process waits for real.
+  const clock = new ManualClock("2026-05-01T12:00:00Z");
+  const { twin: dokploy, apiKey } = await startDokployTwin(t, { retryAfterSeconds: 0, clock });
   const { twin: cloudflare } = await startCloudflareTwin(t, {
     ...(options.cloudflareFaults ? { faults: options.cloudflareFaults } : {}),
   });
@@ -129,8 +125,7 @@ export async function startCrashWorld(t: TestContext, options: CrashWorldOptions
     settings,
     providers: (plan, tuning = {}) =>
       makeProviders(settings, plan, {
-        // On a manual clock a wait moves the twin's time; on the system clock it is a real (short) wait.
-        ...(clock ? { sleep: async (ms: number) => advance(dokploy, ms) } : { pollIntervalMs: 50 }),
+        sleep: async (ms: number) => advance(dokploy, ms),
         ...tuning,
       }),
     counts: () => {
