@@ -131,7 +131,10 @@ interface LostWrite {
   served: (world: CrashWorld) => { method: string; path: string; fault?: string }[];
   /** The committed resource is in the twin after the first run. */
   committed: (world: CrashWorld) => boolean;
-  /** How the resumed run judges the step: found and skipped, or completed without a second write of it. */
+  /**
+   * The step in the resumed run: found as desired and skipped, or applied to finish it (the deploy waits for
+   * the deployment the lost answer queued; the secret's pending fingerprint is confirmed).
+   */
   resumed: "skipped" | "done";
 }
 
