@@ -13,8 +13,14 @@ export async function run(): Promise<void> {
     const { runCommand } = await import("./commands.ts");
     await runCommand(ctx);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    core.setFailed(`devops-agent: ${redact(message)}`);
+    const message = redact(error instanceof Error ? error.message : String(error));
+    core.setFailed(`devops-agent: ${message}`);
+    // Every run leaves a summary, a failed one too: what stopped it.
+    await core.summary
+      .addHeading("devops-agent: stopped", 3)
+      .addCodeBlock(message, "text")
+      .write()
+      .catch(() => undefined);
   }
 }
 

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import"./chunk-TZN7URKK.js";async function t(r){switch(r.command){case"plan":return(await import("./plan-YRSOL37H.js")).plan(r);case"apply":return(await import("./apply-VV6HUEFT.js")).apply(r);case"verify":return(await import("./verify-THOF744L.js")).verify(r);case"logs":return(await import("./logs-XT5DNXT5.js")).logs(r);case"doctor":return(await import("./doctor-XHNHTUXG.js")).doctor(r)}}export{t as runCommand};
