@@ -4,7 +4,10 @@
 import type { z } from "zod";
 import {
   BRIDGE_PATHS,
+  type DoctorRequest,
+  type DoctorResponse,
   describeIssue,
+  doctorResponseSchema,
   errorResponseSchema,
   type PlanReportRequest,
   type PlanReportResponse,
@@ -34,6 +37,8 @@ export interface BridgeClient {
   reportPlan(body: PlanReportRequest): Promise<PlanReportResponse>;
   progress(body: ProgressRequest): Promise<ProgressResponse>;
   token(body: TokenRequest): Promise<TokenResponse>;
+  /** Where the provider secrets live, which the job token cannot see; changes nothing. */
+  doctor(body: DoctorRequest): Promise<DoctorResponse>;
 }
 
 export function createBridgeClient(options: {
@@ -94,5 +99,6 @@ export function createBridgeClient(options: {
     reportPlan: (body) => post(BRIDGE_PATHS.planReport, body, planReportResponseSchema),
     progress: (body) => post(BRIDGE_PATHS.progress, body, progressResponseSchema),
     token: (body) => post(BRIDGE_PATHS.token, body, tokenResponseSchema),
+    doctor: (body) => post(BRIDGE_PATHS.doctor, body, doctorResponseSchema),
   };
 }

@@ -10,6 +10,7 @@ export const BRIDGE_PATHS = {
   planReport: `${BRIDGE_PREFIX}plan-report`,
   progress: `${BRIDGE_PREFIX}progress`,
   token: `${BRIDGE_PREFIX}token`,
+  doctor: `${BRIDGE_PREFIX}doctor`,
 } as const;
 
 /** A live diff of a large plan stays far below this; anything bigger is refused before it is parsed. */
@@ -73,6 +74,30 @@ export type TokenRequest = z.infer<typeof tokenRequestSchema>;
 
 export const tokenResponseSchema = z.object({ token: z.string().min(1), expiresAt: z.string() });
 export type TokenResponse = z.infer<typeof tokenResponseSchema>;
+
+/** GitHub's rule for Environment names (no path or glob characters), so a name cannot reach another endpoint. */
+const environmentName = z.string().regex(/^[^/\\:*?"<>|]{1,255}$/, "an Environment name");
+const secretName = z.string().regex(/^[A-Z_][A-Z0-9_]{0,254}$/, "an Actions secret name");
+
+/** doctor: where the provider secrets live, which the job token cannot see (it cannot list secrets). */
+export const doctorRequestSchema = z.strictObject({ environment: environmentName });
+export type DoctorRequest = z.infer<typeof doctorRequestSchema>;
+
+export const doctorResponseSchema = z.object({
+  /** Repository-level Actions secrets named like a provider secret: readable by any writer's branch workflow. */
+  repositorySecrets: z.array(secretName),
+  environment: z.object({
+    name: environmentName,
+    exists: z.boolean(),
+    /** Deploys only from protected branches. */
+    protectedBranchesOnly: z.boolean(),
+    /** Deploys only from branches matching its custom policies. */
+    customBranchPolicies: z.boolean(),
+    /** The Environment's provider secrets (names only; the App can never read a value). */
+    secrets: z.array(secretName),
+  }),
+});
+export type DoctorResponse = z.infer<typeof doctorResponseSchema>;
 
 export const errorResponseSchema = z.object({ message: z.string() });
 

@@ -1,4 +1,4 @@
-// The run bridge over HTTP: POST /api/devops-agent/{plan-report,progress,token}, each authenticated by the
+// The run bridge over HTTP: POST /api/devops-agent/{plan-report,progress,token,doctor}, each authenticated by the
 // caller's Actions OIDC token (verify.ts) and validated with the shared zod schemas (src/bridge/protocol.ts).
 // It is a Probot handler: it answers the bridge's paths and passes everything else on (returns false).
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -8,6 +8,7 @@ import {
   BRIDGE_PATHS,
   BRIDGE_PREFIX,
   describeIssue,
+  doctorRequestSchema,
   MAX_BODY_BYTES,
   planReportRequestSchema,
   progressRequestSchema,
@@ -16,6 +17,7 @@ import {
 import type { Clock } from "../../sandbox/clock.ts";
 import type { AppIdentity, HandlerLog } from "../handlers/context.ts";
 import type { GithubApi } from "../plan-store.ts";
+import { handleDoctor } from "./doctor.ts";
 import { handlePlanReport } from "./plan-report.ts";
 import { handleProgress } from "./progress.ts";
 import { handleToken } from "./token.ts";
@@ -57,6 +59,8 @@ export function createRunBridgeHandler(probot: Probot, options: RunBridgeOptions
       handleProgress({ caller, app: await identity(), body: parse(progressRequestSchema, raw), log }),
     [BRIDGE_PATHS.token]: async (caller, raw) =>
       handleToken({ caller, appOctokit: await appOctokit(), body: parse(tokenRequestSchema, raw), log }),
+    [BRIDGE_PATHS.doctor]: async (caller, raw) =>
+      handleDoctor({ caller, body: parse(doctorRequestSchema, raw), log }),
   };
 
   return async (req, res) => {
