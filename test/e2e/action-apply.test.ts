@@ -297,3 +297,51 @@ test("a proxied record in a zone whose SSL mode is Flexible is warned about in t
   );
   assert.equal(zoneSsl(cloudflare.twin, cloudflare.zoneId), "flexible", "warned about, never changed");
 });
+
+test("verify and logs, dispatched by hand after a deploy: the four checks again with evidence, and the app's log", async (t) => {
+  const sandbox = await sandboxFor(t);
+  const { pr, head } = await planned(sandbox);
+  await comment(sandbox, "maya", pr, "/approve");
+  assert.equal(runsOf(sandbox, "apply").at(-1)?.conclusion, "success");
+  const before = worldSnapshot(sandbox);
+  const ada = personOctokit(sandbox, "ada");
+  for (const command of ["verify", "logs"] as const) {
+    await ada.actions.createWorkflowDispatch({
+      owner,
+      repo,
+      workflow_id: "devops-agent.yml",
+      ref: "main",
+      inputs: { command, "head-sha": head, environment: "production" },
+    });
+  }
+  await sandbox.twin.settled();
+  const state = repoOf(sandbox);
+  const byCommand = (command: string) =>
+    Object.values(state?.runs ?? {})
+      .filter((r) => r.inputs.command === command)
+      .map((r) => ({ run: r, job: state?.jobs[r.jobIds[0] as number] }))
+      .at(-1);
+  const verified = byCommand("verify");
+  assert.equal(verified?.run.conclusion, "success", verified?.job?.log);
+  const checks = JSON.parse(Object.values(verified?.job?.outputs ?? {})[0]?.checks ?? "[]") as {
+    name: string;
+    ok: boolean;
+  }[];
+  assert.deepEqual(
+    checks.map((c) => [c.name, c.ok]),
+    [
+      ["dns", true],
+      ["tls", true],
+      ["http", true],
+      ["log", true],
+    ],
+  );
+  assert.match(
+    verified?.job?.summary ?? "",
+    /certificate serial [0-9A-F]+ issued by CN=devops-agent sandbox CA/,
+  );
+  const logs = byCommand("logs");
+  assert.equal(logs?.run.conclusion, "success", logs?.job?.log);
+  assert.match(Object.values(logs?.job?.outputs ?? {})[0]?.log ?? "", /migrations applied/);
+  assert.equal(worldSnapshot(sandbox), before, "verify and logs changed nothing");
+});

@@ -13,8 +13,8 @@ export const BUILD_ACTION_PINS = {
   buildPush: { uses: "docker/build-push-action@263435318d21b8e681c14492fe198d362a7d2c83", tag: "v6.18.0" },
 } as const;
 
-/** The commands a person or the App may dispatch; `doctor` checks the setup and changes nothing. */
-export const DISPATCH_COMMANDS = ["plan", "apply", "doctor"] as const;
+/** The commands a person or the App may dispatch; verify, logs and doctor read and change nothing. */
+export const DISPATCH_COMMANDS = ["plan", "apply", "verify", "logs", "doctor"] as const;
 
 export function dispatchWorkflow(options: { actionRef?: string; appUrl?: string } = {}): string {
   const uses = options.actionRef ?? `${ACTION_REPOSITORY}@${ACTION_PIN}`;
@@ -29,7 +29,7 @@ on:
   workflow_dispatch:
     inputs:
       command:
-        description: "plan (read-only diff), apply (an approved plan only) or doctor (check the setup)"
+        description: "plan (read-only diff), apply (an approved plan only), verify (the checks again), logs (the app's recent log) or doctor (check the setup)"
         required: true
         type: choice
         options: [${DISPATCH_COMMANDS.join(", ")}]
