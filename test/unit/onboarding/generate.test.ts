@@ -116,7 +116,7 @@ test("the dispatch workflow is inside the twin runner's subset, pinned, least-pr
     "approval-comment-id",
     "environment",
   ]);
-  assert.deepEqual(parsed.dispatch?.inputs.command?.options, ["plan", "apply", "doctor"]);
+  assert.deepEqual(parsed.dispatch?.inputs.command?.options, ["plan", "apply", "verify", "logs", "doctor"]);
   assert.equal(parsed.dispatch?.inputs.environment?.default, "production");
   assert.equal(parsed.dispatch?.inputs["approval-comment-id"]?.required, false);
   assert.deepEqual(job.runsOn, ["ubuntu-latest"]);
