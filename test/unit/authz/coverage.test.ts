@@ -21,10 +21,7 @@ const NAME = /\btest\(\s*(["'`])\[([a-z]+:[a-z0-9-]+)\] (allows|refuses)\b/g;
  * Issue 4's requirements not built yet, each with why; the issue stays open while this list is not empty.
  * The test below fails when one of them gains its tests (take it off the list) or another loses them.
  */
-const ISSUE_4_NOT_YET_BUILT: Record<string, string> = {
-  "authz:secrets-in-environment":
-    "doctor cannot tell an Environment secret from a repository copy with the job token; the App-side check is not built",
-};
+const ISSUE_4_NOT_YET_BUILT: Record<string, string> = {};
 
 type Citation = { id: string; kind: "allows" | "refuses"; file: string };
 
