@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import{b as o}from"./chunk-5UVAN3PT.js";var s="devops-agent/plan";var n="refs/devops-agent/approvals/",r="refs/devops-agent/dispatched/";var p=process.env.DEVOPS_AGENT_ACTION_PIN??"0".repeat(40);var a={dokploy:"DOKPLOY_API_KEY",cloudflare:"CLOUDFLARE_API_TOKEN"};async function d(t,e){await o.addRaw(t.secrets.redact(e),!0).write()}export{s as a,n as b,r as c,a as d,d as e};

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import"./chunk-TZN7URKK.js";async function t(r){switch(r.command){case"plan":return(await import("./plan-B2G4I56M.js")).plan(r);case"apply":return(await import("./apply-U74IBZP3.js")).apply(r);case"verify":return(await import("./verify-KC2ILJR5.js")).verify(r);case"logs":return(await import("./logs-BYGWGEYF.js")).logs(r);case"doctor":return(await import("./doctor-BJQZAAE5.js")).doctor(r)}}export{t as runCommand};
