@@ -128,8 +128,10 @@ function secretsCheck(report: DoctorResponse): Check {
   return {
     name: SECRETS_CHECK,
     result: "fail",
+    // Names first: the log's redactor takes any word after "secrets:" for a value.
     detail:
-      `repository-level copies of provider secrets: ${copies.join(", ")}. Any writer's branch workflow can ` +
+      `${copies.join(", ")} ${copies.length === 1 ? "is also a repository secret" : "are also repository secrets"}. ` +
+      "Any writer's branch workflow can " +
       `read a repository secret, skipping the ${env.name} Environment's approval: delete each from ` +
       "Settings → Secrets and variables → Actions → Repository secrets",
   };
