@@ -3,6 +3,8 @@
 // what `/approve` and the Action's re-verification trust. The App keeps no local state (DESIGN: GitHub is the
 // database); any instance can read the plan back and check its hash.
 import type { Octokit } from "@octokit/rest";
+import { z } from "zod";
+import { describeIssue, type UndoRecordBody, undoRecordSchema } from "../bridge/protocol.ts";
 import { planHash } from "../plan/hash.ts";
 import type { PinnedPlan, Plan } from "../plan/types.ts";
 import { fence, inlineCode, neutralize } from "./markdown.ts";
@@ -57,7 +59,8 @@ export async function writePlanCheck(options: {
  * The current plan for a head commit: the newest `PLAN_CHECK_NAME` check run **written by our App** (a check
  * run with the same name by another App, or by a workflow's GITHUB_TOKEN, is ignored), its JSON parsed and
  * its hash recomputed. A mismatch or anything unreadable is refused: undefined, with the reason logged.
- * `updatedAt` is when the plan was written (its `started_at`); `stale` when it was completed as stale.
+ * `updatedAt` is when the plan was written (its `started_at`); `stale` when it was completed as stale; `undo`
+ * the records its apply run sent when it ended (empty until then).
  */
 export async function readPlanCheck(options: {
   octokit: GithubApi;
@@ -68,7 +71,10 @@ export async function readPlanCheck(options: {
   appId?: number;
   appSlug?: string;
   log?: StoreLogger;
-}): Promise<{ pinned: PinnedPlan; checkRunId: number; updatedAt: string; stale: boolean } | undefined> {
+}): Promise<
+  | { pinned: PinnedPlan; checkRunId: number; updatedAt: string; stale: boolean; undo: UndoRecordBody[] }
+  | undefined
+> {
   const { octokit, owner, repo, headSha, appId, appSlug } = options;
   if (appId === undefined && appSlug === undefined)
     throw new Error("readPlanCheck: name the App by id or slug");
@@ -87,32 +93,66 @@ export async function readPlanCheck(options: {
     .filter((run) => isOurs(run.app) && run.name === PLAN_CHECK_NAME && run.head_sha === headSha)
     .sort((a, b) => b.id - a.id)[0];
   if (!ours) return undefined;
-  const refuse = (reason: string) => {
-    log.warn(`plan check run ${ours.id} on ${owner}/${repo}@${headSha} refused: ${reason}`);
-    return undefined;
-  };
-  const json = unfence(ours.output.text ?? "");
-  if (json === undefined) return refuse("its text is not one fenced JSON block");
-  let pinned: PinnedPlan;
-  try {
-    pinned = JSON.parse(json) as PinnedPlan;
-  } catch (error) {
-    return refuse(`its JSON does not parse (${(error as Error).message})`);
-  }
-  if (!isPinnedShape(pinned)) return refuse("its JSON is not a pinned plan");
-  const recomputed = planHash(pinned.plan);
-  if (recomputed !== pinned.hash) {
-    return refuse(`the plan hashes to ${recomputed}, not the recorded ${pinned.hash}`);
-  }
-  if (ours.external_id !== pinned.hash)
-    return refuse(`external_id ${ours.external_id} is not the plan's hash`);
-  if (pinned.plan.headSha !== headSha) return refuse(`the plan is for ${pinned.plan.headSha}`);
+  const stored = storedPlan({ run: ours, headSha, where: `${owner}/${repo}@${headSha}`, log });
+  if (!stored) return undefined;
   return {
-    pinned,
+    pinned: stored.pinned,
     checkRunId: ours.id,
     updatedAt: ours.started_at ?? "",
     stale: ours.status === "completed" && ours.conclusion === STALE_CONCLUSION,
+    undo: stored.undo,
   };
+}
+
+/** What a rollback takes back: an applied plan of ours and the undo records its apply run sent, newest first. */
+export interface RecordedUndo {
+  pinned: PinnedPlan;
+  checkRunId: number;
+  undo: UndoRecordBody[];
+}
+
+/**
+ * The newest applied plan (completed success or failure by its apply run) on this head whose run recorded undo
+ * records. An applied rollback ends the search: what came before it was already taken back. A failed rollback
+ * does not, so `/devops rollback` can try again. Check runs of other Apps are ignored, as in readPlanCheck.
+ */
+export async function readUndo(options: {
+  octokit: GithubApi;
+  owner: string;
+  repo: string;
+  headSha: string;
+  appId: number;
+  log?: StoreLogger;
+}): Promise<RecordedUndo | undefined> {
+  const { octokit, owner, repo, headSha, appId } = options;
+  const log = options.log ?? consoleLogger;
+  const runs = await octokit.paginate(octokit.rest.checks.listForRef, {
+    owner,
+    repo,
+    ref: headSha,
+    check_name: PLAN_CHECK_NAME,
+    status: "completed",
+    filter: "all",
+    per_page: 100,
+  });
+  const applied = runs
+    .filter(
+      (run) =>
+        run.app?.id === appId &&
+        run.name === PLAN_CHECK_NAME &&
+        run.head_sha === headSha &&
+        run.status === "completed" &&
+        (run.conclusion === "success" || run.conclusion === "failure"),
+    )
+    .sort((a, b) => b.id - a.id);
+  for (const run of applied) {
+    const where = `${owner}/${repo}@${headSha}`;
+    const stored = storedPlan({ run, headSha, where, log });
+    if (!stored) continue;
+    if (stored.pinned.plan.rollbackOf !== undefined && run.conclusion === "success") return undefined;
+    if (stored.undo.length > 0) return { pinned: stored.pinned, checkRunId: run.id, undo: stored.undo };
+  }
+  return undefined;
 }
 
 /** Completes the plan's check run as stale (see STALE_CONCLUSION); its plan stays readable, marked stale. */
@@ -181,21 +221,73 @@ export async function upsertChecklistComment(options: {
   return { commentId: data.id, created: true };
 }
 
-/** The check run's text: the pinned plan as JSON in a fence (pretty when it fits, compact when only that fits). */
-export function planText(pinned: PinnedPlan): string {
-  for (const json of [JSON.stringify(pinned, null, 2), JSON.stringify(pinned)]) {
-    const text = fence(json, "json");
+/**
+ * The check run's text: the pinned plan as JSON in a fence (pretty when it fits, compact when only that fits),
+ * then, once its apply run ended, the undo records it sent in a second fence whose info string is `undo`.
+ */
+export function planText(pinned: PinnedPlan, undo?: readonly UndoRecordBody[]): string {
+  const withUndo = undo !== undefined && undo.length > 0;
+  for (const indent of [2, undefined]) {
+    let text = fence(JSON.stringify(pinned, null, indent), "json");
+    if (withUndo) text += `\n\n${fence(JSON.stringify(undo, null, indent), UNDO_INFO)}`;
     if (text.length <= CHECK_TEXT_LIMIT) return text;
   }
   throw new Error(
-    `the plan is too large for a check run: ${JSON.stringify(pinned).length} characters of JSON, ` +
+    `the plan${withUndo ? " and its undo records are" : " is"} too large for a check run: ` +
+      `${JSON.stringify(pinned).length + (withUndo ? JSON.stringify(undo).length : 0)} characters of JSON, ` +
       `GitHub keeps at most ${CHECK_TEXT_LIMIT} in output.text; split the config into smaller environments`,
   );
 }
 
-function unfence(text: string): string | undefined {
-  const match = /^(`{3,}|~{3,})json\n([\s\S]*)\n\1$/.exec(text);
-  return match?.[2];
+const UNDO_INFO = "undo";
+
+/**
+ * The two fenced blocks of planText. Each fence is longer than any run of its character inside (markdown.ts
+ * `fence`), and JSON escapes newlines in strings, so the first block's closing line cannot occur inside it.
+ */
+export function parsePlanText(text: string): { json: string; undoJson?: string } | undefined {
+  const match = /^(`{3,}|~{3,})json\n([\s\S]*?)\n\1(?:\n\n(`{3,}|~{3,})undo\n([\s\S]*)\n\3)?$/.exec(text);
+  if (!match?.[2]) return undefined;
+  return { json: match[2], ...(match[4] !== undefined ? { undoJson: match[4] } : {}) };
+}
+
+/** A check run's plan, verified (shape, hash, external_id, head), with its undo records; undefined when refused. */
+function storedPlan(options: {
+  run: { id: number; external_id: string | null; output: { text: string | null } };
+  headSha: string;
+  where: string;
+  log: StoreLogger;
+}): { pinned: PinnedPlan; undo: UndoRecordBody[] } | undefined {
+  const { run, headSha, where, log } = options;
+  const refuse = (reason: string) => {
+    log.warn(`plan check run ${run.id} on ${where} refused: ${reason}`);
+    return undefined;
+  };
+  const blocks = parsePlanText(run.output.text ?? "");
+  if (blocks === undefined) return refuse("its text is not one fenced JSON block (then its undo records)");
+  let pinned: PinnedPlan;
+  try {
+    pinned = JSON.parse(blocks.json) as PinnedPlan;
+  } catch (error) {
+    return refuse(`its JSON does not parse (${(error as Error).message})`);
+  }
+  if (!isPinnedShape(pinned)) return refuse("its JSON is not a pinned plan");
+  const recomputed = planHash(pinned.plan);
+  if (recomputed !== pinned.hash) {
+    return refuse(`the plan hashes to ${recomputed}, not the recorded ${pinned.hash}`);
+  }
+  if (run.external_id !== pinned.hash) return refuse(`external_id ${run.external_id} is not the plan's hash`);
+  if (pinned.plan.headSha !== headSha) return refuse(`the plan is for ${pinned.plan.headSha}`);
+  if (blocks.undoJson === undefined) return { pinned, undo: [] };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(blocks.undoJson);
+  } catch (error) {
+    return refuse(`its undo records do not parse (${(error as Error).message})`);
+  }
+  const undo = z.array(undoRecordSchema).safeParse(raw);
+  if (!undo.success) return refuse(`its undo records are invalid (${describeIssue(undo.error)})`);
+  return { pinned, undo: undo.data };
 }
 
 function planSummary(pinned: PinnedPlan): string {
@@ -204,7 +296,7 @@ function planSummary(pinned: PinnedPlan): string {
   for (const step of plan.steps) risks.set(step.risk, (risks.get(step.risk) ?? 0) + 1);
   const counts = [...risks].map(([risk, n]) => `${n} ${risk}`).join(", ");
   return [
-    `Deploy plan for ${inlineCode(plan.environment)} of ${neutralize(plan.repository)} #${plan.pullNumber}: ` +
+    `${plan.rollbackOf !== undefined ? `Rollback plan (undoes plan ${inlineCode(plan.rollbackOf.slice(0, 12))})` : "Deploy plan"} for ${inlineCode(plan.environment)} of ${neutralize(plan.repository)} #${plan.pullNumber}: ` +
       `${plan.steps.length} steps (${counts}).`,
     "",
     `- Head commit: ${inlineCode(plan.headSha)}`,

@@ -53,14 +53,49 @@ export type PlanReportResponse = z.infer<typeof planReportResponseSchema>;
 export const stepStatusSchema = z.enum(["pending", "done", "skipped", "failed"]);
 export const runStatusSchema = z.enum(["applying", "done", "failed"]);
 
-export const progressRequestSchema = z.strictObject({
-  pr,
-  planHash: sha256,
-  steps: z.record(stepId, stepStatusSchema),
-  status: runStatusSchema,
-  detail: z.string().max(MAX_DETAIL_CHARS).optional(),
+/** A plan has a dozen steps; these bounds keep a body from filling the check run it is stored in. */
+export const MAX_UNDO_RECORDS = 100;
+export const MAX_UNDO_JSON_CHARS = 32 * 1024;
+
+/** One applied step's undo as the runner recorded it (src/runner/apply.ts UndoRecord). */
+export const undoRecordSchema = z.strictObject({
+  stepId,
+  provider: z.enum(["dokploy", "cloudflare", "github", "verify"]),
+  action: z
+    .string()
+    .max(100)
+    .regex(/^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/, "a provider action such as `dns-record.delete`"),
+  target: z.string().min(1).max(300),
+  // null is a state (absent); a missing key is not.
+  state: z.unknown().refine((value) => value !== undefined, "required (null when nothing was there)"),
 });
-export type ProgressRequest = z.infer<typeof progressRequestSchema>;
+/** As validated, with the runner's UndoRecord `state` (any JSON value, null included). */
+export type UndoRecordBody = Omit<z.infer<typeof undoRecordSchema>, "state"> & { state: unknown };
+
+export const progressRequestSchema = z
+  .strictObject({
+    pr,
+    planHash: sha256,
+    steps: z.record(stepId, stepStatusSchema),
+    status: runStatusSchema,
+    detail: z.string().max(MAX_DETAIL_CHARS).optional(),
+    /** The final call's undo records, newest first: what a `/devops rollback` plans. */
+    undo: z
+      .array(undoRecordSchema)
+      .max(MAX_UNDO_RECORDS)
+      .refine(
+        (records) => JSON.stringify(records).length <= MAX_UNDO_JSON_CHARS,
+        `at most ${MAX_UNDO_JSON_CHARS} characters of JSON`,
+      )
+      .optional(),
+  })
+  .refine((body) => body.undo === undefined || body.status !== "applying", {
+    message: "undo records come with the final call (status done or failed) only",
+    path: ["undo"],
+  });
+export type ProgressRequest = Omit<z.infer<typeof progressRequestSchema>, "undo"> & {
+  undo?: UndoRecordBody[];
+};
 
 export const progressResponseSchema = z.object({ planHash: sha256, status: runStatusSchema });
 export type ProgressResponse = z.infer<typeof progressResponseSchema>;

@@ -45,7 +45,17 @@ export function renderChecklist(options: { pinned: PinnedPlan; state: ChecklistS
   const { pinned, state } = options;
   const { plan, hash } = pinned;
   const lines: string[] = [CHECKLIST_MARKER, `<!-- devops-agent:plan-hash ${hexOnly(hash)} -->`];
-  lines.push(`### devops-agent plan for ${inlineCode(plan.environment)}`, "");
+  if (plan.rollbackOf !== undefined) {
+    lines.push(
+      `### devops-agent Rollback plan for ${inlineCode(plan.environment)}`,
+      "",
+      `↩️ **Rollback plan**: takes back what the apply of plan ${inlineCode(hexOnly(plan.rollbackOf).slice(0, APPROVE_PREFIX_LENGTH))} ` +
+        "changed, newest change first, through the same approval as a deploy.",
+      "",
+    );
+  } else {
+    lines.push(`### devops-agent plan for ${inlineCode(plan.environment)}`, "");
+  }
   if (state.status === "stale") {
     lines.push(
       "> [!WARNING]",

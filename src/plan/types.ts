@@ -46,6 +46,8 @@ export interface Plan {
   configSha: string;
   image: ImageRef;
   steps: Step[];
+  /** A rollback plan: the hash of the applied plan whose recorded undo steps it takes (src/plan/rollback.ts). */
+  rollbackOf?: string;
 }
 
 /** A plan as recorded in the App's check run: the plan and the hash that pins it. */

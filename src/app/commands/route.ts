@@ -7,6 +7,7 @@ import { handleApprove } from "../handlers/approve.ts";
 import { handleCancel } from "../handlers/cancel.ts";
 import { type CommandContext, refuse } from "../handlers/context.ts";
 import { handlePlan } from "../handlers/plan.ts";
+import { handleRollback } from "../handlers/rollback.ts";
 import { handleStatus } from "../handlers/status.ts";
 import { inlineCode } from "../markdown.ts";
 import { runFixCommand, runTriageCommand } from "../triage/index.ts";
@@ -64,18 +65,19 @@ async function run(ctx: CommandContext, command: Command, deps: RouteDependencie
       });
       return;
     }
+    case "rollback":
+      return handleRollback(ctx);
     case "init":
     case "logs":
     case "fix":
-    case "rollback":
       return operatorCommand(ctx, command.name, deps);
   }
 }
 
-/** Commands for writers and up that are not the plan loop: init here, the rest arrive with issues 4 and 5. */
+/** Commands for writers and up that are not the plan loop: init and fix here, logs arrives with issue 5. */
 async function operatorCommand(
   ctx: CommandContext,
-  name: "init" | "logs" | "fix" | "rollback",
+  name: "init" | "logs" | "fix",
   deps: RouteDependencies,
 ): Promise<void> {
   const { owner, repo } = ctx.repository;

@@ -1,5 +1,5 @@
 // Who asked for a plan, and how: the plan's check run (which only our App can write) links, as its details URL,
-// to the `/devops plan|deploy` comment that requested it. The comment's author is the requester; its body says
+// to the `/devops plan|deploy|rollback` comment that requested it. The comment's author is the requester; its body says
 // whether approval was asked for. An edited request proves nothing and is treated as no request.
 
 import { httpStatus } from "../authz/http-status.ts";
@@ -9,8 +9,10 @@ import type { RepoFacts } from "./context.ts";
 
 export interface PlanRequest {
   requester: string;
+  /** `deploy` asks for approval; a `/devops rollback` does too, exactly like a deploy (`rollback` says which). */
   mode: "plan" | "deploy";
   commentId: number;
+  rollback?: boolean;
 }
 
 export async function planRequest(options: {
@@ -31,6 +33,9 @@ export async function planRequest(options: {
     const parsed = parseCommand(comment.body ?? "");
     if (parsed.kind !== "command") return undefined;
     const name = parsed.command.name;
+    if (name === "rollback") {
+      return { requester: comment.user.login, mode: "deploy", commentId: comment.id, rollback: true };
+    }
     if (name !== "plan" && name !== "deploy") return undefined;
     return { requester: comment.user.login, mode: name, commentId: comment.id };
   } catch (error) {

@@ -1,0 +1,102 @@
+// `/devops rollback`: plans the undo steps the last apply of this pull request's head recorded (stored by the
+// App with the plan in its check run when the run ended) as a plan of its own, then treats it exactly like
+// `/devops deploy`: pinned in a check run, the read-only plan run fills in the live state, and `/approve` (same
+// rules: maintain, not the requester, author or a pusher; single-use refs; a Deployment) dispatches its apply.
+import { renderChecklist } from "../../plan/checklist.ts";
+import { pin } from "../../plan/hash.ts";
+import { buildRollbackPlan } from "../../plan/rollback.ts";
+import { getAccess } from "../authz/permission.ts";
+import { operatorRefusal, who } from "../authz/rules.ts";
+import { inlineCode } from "../markdown.ts";
+import { readUndo, upsertChecklistComment, writePlanCheck } from "../plan-store.ts";
+import { type CommandContext, refuse, shortSha } from "./context.ts";
+import { dispatchRun } from "./dispatch.ts";
+
+const COMMAND = "/devops rollback";
+
+export async function handleRollback(ctx: CommandContext): Promise<void> {
+  const { octokit, repository } = ctx;
+  const { owner, repo } = repository;
+  if (!ctx.isPullRequest) {
+    await ctx.reply(
+      `${inlineCode(COMMAND)} works on pull requests: comment it on the one that was deployed.`,
+    );
+    return;
+  }
+  const access = await getAccess({ octokit, owner, repo, login: ctx.sender.login });
+  const refusal = operatorRefusal({ login: ctx.sender.login, access, command: COMMAND });
+  if (refusal) {
+    await refuse(ctx, {
+      action: `run ${COMMAND}`,
+      refusal,
+      fix: "Ask someone with write access to comment it.",
+    });
+    return;
+  }
+  const { data: pull } = await octokit.rest.pulls.get({ owner, repo, pull_number: ctx.issueNumber });
+  if (pull.state !== "open") {
+    await ctx.reply(`This pull request is ${pull.state}: only an open pull request is rolled back.`);
+    return;
+  }
+  const headSha = pull.head.sha;
+  const recorded = await readUndo({
+    octokit,
+    owner,
+    repo,
+    headSha,
+    appId: ctx.app.id,
+    log: { warn: (message) => ctx.log.warn(message) },
+  });
+  if (!recorded) {
+    await ctx.reply(
+      `Nothing to roll back: no apply of this pull request's head ${shortSha(headSha)} recorded undo steps ` +
+        "(or its last one was already rolled back). Nothing was planned or dispatched.",
+    );
+    return;
+  }
+  const plan = buildRollbackPlan({
+    applied: recorded.pinned.plan,
+    appliedHash: recorded.pinned.hash,
+    undo: recorded.undo,
+  });
+  const pinned = pin(plan);
+  await writePlanCheck({ octokit, owner, repo, pinned, detailsUrl: ctx.comment.htmlUrl });
+  let note: string;
+  try {
+    const run = await dispatchRun({
+      octokit,
+      repository,
+      inputs: {
+        command: "plan",
+        pr: String(ctx.issueNumber),
+        "head-sha": headSha,
+        "plan-hash": pinned.hash,
+        environment: plan.environment,
+      },
+    });
+    note = run.runUrl
+      ? `🔎 The read-only [plan run](${run.runUrl}) reads the live state and fills in the diff.`
+      : "🔎 The read-only plan run reads the live state and fills in the diff.";
+  } catch (error) {
+    ctx.log.warn(`plan run dispatch failed: ${(error as Error).message}`);
+    note =
+      "⚠️ The read-only plan run could not be dispatched: is the devops-agent workflow on " +
+      `${inlineCode(repository.defaultBranch)}? The live diff is missing until it runs.`;
+  }
+  const body = renderChecklist({
+    pinned,
+    state: { status: "planned", requestedBy: ctx.sender.login, approvals: [] },
+  });
+  await upsertChecklistComment({
+    octokit,
+    owner,
+    repo,
+    issueNumber: ctx.issueNumber,
+    body: `${body}\n${note}\n`,
+    appSlug: ctx.app.slug,
+  });
+  ctx.log.info(
+    `planned rollback ${pinned.hash} of ${recorded.pinned.hash} for ${owner}/${repo}#${ctx.issueNumber} ` +
+      `(${plan.steps.length} undo steps) by ${who(ctx.sender.login)}`,
+  );
+}

@@ -1,0 +1,56 @@
+// A rollback is a plan like any other: built from the undo records an approved apply left in the App's check
+// run, it goes through the same plan run, approval and apply. Pure: the handler reads and writes GitHub.
+import type { Plan, Step } from "./types.ts";
+
+/** What the runner records for each step it changed (src/runner/apply.ts UndoRecord), newest first. */
+export interface UndoRecordLike {
+  stepId: string;
+  provider: Step["provider"];
+  action: string;
+  target: string;
+  state: unknown;
+}
+
+export function rollbackStepId(record: Pick<UndoRecordLike, "provider" | "action" | "target">): string {
+  return `${record.provider}.${record.action}:${record.target}`;
+}
+
+/**
+ * The undo records as steps, in their order (newest first). A `*.delete` wants the resource gone (desired
+ * null); anything else puts back the recorded state. Undo steps have no undo of their own: rolling back a
+ * rollback is a fresh `/devops deploy`. Two records of one resource keep the later position with the oldest
+ * record's state, so the end state is what was there before the apply.
+ */
+export function buildRollbackPlan(options: {
+  applied: Plan;
+  appliedHash: string;
+  undo: UndoRecordLike[];
+}): Plan {
+  const { applied, appliedHash, undo } = options;
+  const steps = new Map<string, Step>();
+  for (const record of undo) {
+    const id = rollbackStepId(record);
+    const remove = record.action.endsWith(".delete");
+    steps.delete(id);
+    steps.set(id, {
+      id,
+      provider: record.provider,
+      action: record.action,
+      target: record.target,
+      risk: remove ? "delete" : "update",
+      desired: remove ? null : record.state,
+      undo: null,
+    });
+  }
+  return {
+    version: 1,
+    repository: applied.repository,
+    pullNumber: applied.pullNumber,
+    environment: applied.environment,
+    headSha: applied.headSha,
+    configSha: applied.configSha,
+    image: applied.image,
+    steps: [...steps.values()],
+    rollbackOf: appliedHash,
+  };
+}
