@@ -5,6 +5,8 @@ import { test } from "node:test";
 import type { Step } from "../../src/plan/types.ts";
 import { CloudflareProvider, sslLoopWarning } from "../../src/providers/cloudflare/index.ts";
 import { judge } from "../../src/providers/judge.ts";
+import { type LiveState, ProviderError } from "../../src/providers/types.ts";
+import { applyPlan, type UndoRecord } from "../../src/runner/apply.ts";
 import type { TokenScope } from "../../src/sandbox/cloudflare/state.ts";
 import type { HandlerContext, HandlerTable } from "../../src/sandbox/cloudflare/twin.ts";
 import {
@@ -17,7 +19,13 @@ import {
   zoneSsl,
 } from "../../src/sandbox/cloudflare/world.ts";
 import { startCloudflareTwin } from "../support/cloudflare-twin.ts";
-import { type ProviderFixture, providerContract, type SetupOptions } from "./providers.contract.ts";
+import {
+  type ProviderFixture,
+  planOf,
+  providerContract,
+  rollbackStep,
+  type SetupOptions,
+} from "./providers.contract.ts";
 
 const ZONE = "example.com";
 const COMMENT = "managed by devops-agent: octo/hello production";
@@ -114,6 +122,7 @@ async function cloudflareSetup(t: Parameters<typeof startCloudflareTwin>[0], opt
     count: (step) => recordsOf(twin, zone.id).filter((r) => r.name === nameOf(step)).length,
     writes: () => twin.exchanges.filter((e) => e.method !== "GET").length,
     faults: () => twin.faultLog().length,
+    undoStep: rollbackStep,
   };
   return { fixture, twin, zone, token };
 }
@@ -276,4 +285,78 @@ test("cloudflare warnings: a zone the token cannot see yields a could-not-check 
   const warnings = await provider.warnings(dnsStep(34), { httpsAtOrigin: true });
   assert.equal(warnings.length, 1);
   assert.match(warnings[0] ?? "", /could not check.*zone example\.com/s);
+});
+
+// ---- taking a record back (a rollback's dns-record.delete) ----------------------------------------------
+
+const stateOf = (live: LiveState) => (live.exists ? live.state : null);
+const DELETE_OP = "dns-records-for-a-zone-delete-dns-record";
+
+test("cloudflare undo: a delete whose answer was lost after Cloudflare removed the record is done, not an error", async (t) => {
+  const { twin } = await startCloudflareTwin(t, {
+    faults: { seed: 3, lostResponse: 1, maxFaults: 1, operations: [DELETE_OP] },
+  });
+  const zone = addZone(twin, { name: ZONE });
+  const token = addToken(twin, { scopes: ["zone:read", "dns:read", "dns:edit"] });
+  const provider = new CloudflareProvider({ apiToken: token.value, baseURL: twin.baseURL, timeout: 5_000 });
+  const forward = await applyPlan({
+    plan: planOf([{ ...dnsStep(40), expected: null }]),
+    providers: [provider],
+  });
+  const undo = rollbackStep(forward.undo[0] as UndoRecord);
+  assert.equal(undo.id, "cloudflare.dns-record.delete:app40.example.com A");
+  const back = await applyPlan({
+    plan: planOf([{ ...undo, expected: stateOf(await provider.read(undo)) }]),
+    providers: [provider],
+  });
+  assert.ok(back.ok, JSON.stringify(back.outcomes));
+  assert.deepEqual(
+    twin.faultLog().map((f) => [f.method, f.fault]),
+    [["DELETE", "lost-response"]],
+  );
+  assert.deepEqual(recordsOf(twin, zone.id), [], "the record is gone");
+});
+
+test("cloudflare undo: of several records on the name, only ours is removed; a foreign one beside it stays", async (t) => {
+  const { fixture, twin, zone } = await cloudflareSetup(t, {});
+  const step = { ...dnsStep(41), expected: null };
+  await fixture.provider.apply(step);
+  // Round robin: someone adds an address of their own beside ours.
+  addRecord(twin, zone.id, { type: "A", name: "app41", content: "198.51.100.9", comment: "hand-made" });
+  const undo = rollbackStep({
+    stepId: step.id,
+    provider: "cloudflare",
+    action: "dns-record.delete",
+    target: step.target,
+    state: { zone: ZONE, name: "app41.example.com", type: "A" },
+  });
+  const live = await fixture.provider.read(undo);
+  assert.ok(live.exists && live.ours, "ours is the one the undo is about");
+  await assert.rejects(
+    fixture.provider.apply(undo),
+    (e) => e instanceof ProviderError && e.reason === "postcondition",
+  );
+  assert.deepEqual(
+    recordsOf(twin, zone.id).map((r) => r.content),
+    ["198.51.100.9"],
+    "ours removed; the hand-made record is left alone (and reported, not deleted)",
+  );
+});
+
+test('cloudflare undo: a rollback step whose target is not "<host> <type>" is refused before any request', async (t) => {
+  const { fixture, twin } = await cloudflareSetup(t, {});
+  const undo = {
+    ...rollbackStep({
+      stepId: "x",
+      provider: "cloudflare",
+      action: "dns-record.delete",
+      target: "app42.example.com",
+      state: null,
+    }),
+  };
+  await assert.rejects(
+    fixture.provider.read(undo),
+    (e) => e instanceof ProviderError && e.reason === "bad-step",
+  );
+  assert.equal(twin.exchanges.length, 0);
 });

@@ -4,9 +4,10 @@
 // postcondition is checked against the provider, and seeded faults end in the same state with no duplicates.
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
-import type { Step } from "../../src/plan/types.ts";
+import type { Plan, Step } from "../../src/plan/types.ts";
 import { judge, matches } from "../../src/providers/judge.ts";
 import { PostconditionError, type Provider, ProviderError } from "../../src/providers/types.ts";
+import { applyPlan, type UndoRecord, undoRecord } from "../../src/runner/apply.ts";
 
 export interface ProviderFixture {
   provider: Provider;
@@ -20,6 +21,45 @@ export interface ProviderFixture {
   writes(): number;
   /** Faults the twin injected so far. */
   faults(): number;
+  /**
+   * The rollback step for a recorded undo of step(n) (usually `rollbackStep`): when given, the suite also
+   * proves the undo takes the step back.
+   */
+  undoStep?(record: UndoRecord): Step;
+}
+
+/** A rollback plan's step for one undo record, built the way the App builds it (`/devops rollback`). */
+export function rollbackStep(record: UndoRecord): Step {
+  const removes = record.action.endsWith(".delete");
+  return {
+    id: `${record.provider}.${record.action}:${record.target}`,
+    provider: record.provider,
+    action: record.action,
+    target: record.target,
+    risk: removes ? "delete" : "update",
+    desired: removes ? null : record.state,
+    undo: null,
+  };
+}
+
+/** A plan around steps, for the runner. */
+export function planOf(steps: Step[]): Plan {
+  return {
+    version: 1,
+    repository: "acme/hello-service",
+    pullNumber: 1,
+    environment: "production",
+    headSha: "0".repeat(40),
+    configSha: "1".repeat(40),
+    image: { repository: "ghcr.io/acme/hello-service", tag: "sha-0", digest: `sha256:${"2".repeat(64)}` },
+    steps,
+  };
+}
+
+/** The plan run's part: the rollback step's `expected` is the live state read when it was planned. */
+async function planned(provider: Provider, step: Step): Promise<Step> {
+  const live = await provider.read(step);
+  return { ...step, expected: live.exists ? live.state : null };
 }
 
 export interface SetupOptions {
@@ -129,5 +169,62 @@ export function providerContract(name: string, setup: ProviderSetup): void {
       assert.equal(fx.count(step), 1, `${step.id}: exactly one`);
       assert.equal(await run(fx.provider, step), "skip", `${step.id}: converged`);
     }
+  });
+
+  test(`${name}: the runner's recorded undo takes the step back: gone from the twin; a second run skips`, async (t) => {
+    const fx = await setup(t, {});
+    if (!fx.undoStep) return t.skip("no undo for this provider's contract step");
+    const step = { ...fx.step(7), expected: null };
+    const forward = await applyPlan({ plan: planOf([step]), providers: [fx.provider] });
+    assert.ok(forward.ok, JSON.stringify(forward.outcomes));
+    assert.equal(forward.undo.length, 1);
+    assert.equal(fx.count(step), 1);
+    const undo = await planned(fx.provider, fx.undoStep(forward.undo[0] as UndoRecord));
+    assert.ok(fx.provider.handles(undo), `handles ${undo.action}`);
+    const back = await applyPlan({ plan: planOf([undo]), providers: [fx.provider] });
+    assert.ok(back.ok, JSON.stringify(back.outcomes));
+    assert.deepEqual(back.changed, [undo.id]);
+    assert.equal(fx.count(step), 0, "gone from the twin");
+    assert.deepEqual(await fx.provider.read(undo), { exists: false });
+    const writes = fx.writes();
+    const again = await applyPlan({ plan: planOf([undo]), providers: [fx.provider] });
+    assert.equal(again.outcomes[0]?.status, "skipped");
+    await fx.provider.apply(undo);
+    assert.equal(fx.writes(), writes, "an undo already done writes nothing");
+  });
+
+  test(`${name}: an undo aimed at a resource that is not ours is drift; apply refuses it (not-ours); it stays`, async (t) => {
+    const fx = await setup(t, {});
+    if (!fx.undoStep) return t.skip("no undo for this provider's contract step");
+    const step = fx.step(8);
+    fx.seedForeign(step);
+    const undo = fx.undoStep(undoRecord(step, { exists: false }) as UndoRecord);
+    const live = await fx.provider.read(undo);
+    assert.ok(live.exists && !live.ours, JSON.stringify(live));
+    assert.equal(judge({ ...undo, expected: live.state }, live), "drift");
+    const writes = fx.writes();
+    await assert.rejects(
+      fx.provider.apply(undo),
+      (e) => e instanceof ProviderError && e.reason === "not-ours",
+    );
+    assert.equal(fx.writes(), writes);
+    assert.equal(fx.count(step), 1, "someone else's resource is still there");
+  });
+
+  test(`${name}: undos under seeded faults (lost delete answers included) end with nothing left and skip again`, async (t) => {
+    const fx = await setup(t, { faults: { seed: 777 } });
+    if (!fx.undoStep) return t.skip("no undo for this provider's contract step");
+    const undoStep = fx.undoStep;
+    const steps = [14, 15].map((n) => ({ ...fx.step(n), expected: null }));
+    const forward = await applyPlan({ plan: planOf(steps), providers: [fx.provider] });
+    assert.ok(forward.ok, JSON.stringify(forward.outcomes));
+    const faultsBefore = fx.faults();
+    const undos: Step[] = [];
+    for (const record of forward.undo) undos.push(await planned(fx.provider, undoStep(record)));
+    const back = await applyPlan({ plan: planOf(undos), providers: [fx.provider] });
+    assert.ok(back.ok, JSON.stringify(back.outcomes));
+    assert.ok(fx.faults() > faultsBefore, "faults were injected during the rollback");
+    for (const step of steps) assert.equal(fx.count(step), 0, `${step.id}: gone`);
+    for (const undo of undos) assert.equal(await run(fx.provider, undo), "skip", `${undo.id}: converged`);
   });
 }

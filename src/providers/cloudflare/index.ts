@@ -1,6 +1,7 @@
 export {
   CloudflareProvider,
   type CloudflareProviderOptions,
+  DNS_RECORD_DELETE,
   DNS_RECORD_ENSURE,
   type DnsRecordState,
   OWNER_PREFIX,

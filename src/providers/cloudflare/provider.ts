@@ -10,6 +10,8 @@ import { type LiveState, PostconditionError, type Provider, ProviderError } from
 import { sslLoopWarning, sslUncheckedWarning } from "./ssl-loop.ts";
 
 export const DNS_RECORD_ENSURE = "dns-record.ensure";
+/** A rollback's step: remove the record an apply made. `desired` is null (absent); the target names it. */
+export const DNS_RECORD_DELETE = "dns-record.delete";
 
 /** The part of a Cloudflare DNS record we read and compare: allow-listed, in the shape of `desired`. */
 export interface DnsRecordState {
@@ -66,15 +68,23 @@ export class CloudflareProvider implements Provider {
   }
 
   handles(step: Step): boolean {
-    return step.provider === "cloudflare" && step.action === DNS_RECORD_ENSURE;
+    return (
+      step.provider === "cloudflare" &&
+      (step.action === DNS_RECORD_ENSURE || step.action === DNS_RECORD_DELETE)
+    );
   }
 
   async read(step: Step): Promise<LiveState> {
+    if (step.action === DNS_RECORD_DELETE) {
+      const target = deleteTargetOf(step);
+      return this.#retrying(async () => deleteLive(await this.#findToDelete(target)));
+    }
     const desired = desiredOf(step);
     return this.#retrying(async () => live(await this.#find(desired), desired));
   }
 
   async apply(step: Step): Promise<LiveState> {
+    if (step.action === DNS_RECORD_DELETE) return this.#applyDelete(step);
     const desired = desiredOf(step);
     for (let attempt = 1; attempt <= this.#attempts; attempt++) {
       try {
@@ -135,6 +145,93 @@ export class CloudflareProvider implements Provider {
     }
     const warning = sslLoopWarning({ proxied: true, sslMode, httpsAtOrigin: true, ...where });
     return warning ? [warning] : [];
+  }
+
+  /**
+   * Removes the record, find-first: absent is already done (a delete whose answer was lost, or a second run),
+   * so every failure that may have committed is followed by another look rather than another delete.
+   */
+  async #applyDelete(step: Step): Promise<LiveState> {
+    const target = deleteTargetOf(step);
+    for (let attempt = 1; attempt <= this.#attempts; attempt++) {
+      try {
+        const found = await this.#findToDelete(target);
+        if (!found) break;
+        if (!isOurs(found.record.state.comment, null) && !step.adopt) {
+          throw new ProviderError({
+            provider: this.name,
+            reason: "not-ours",
+            message: `${target.name} ${target.type} exists and is not ours (no devops-agent comment); the rollback leaves it alone unless the plan adopts it`,
+          });
+        }
+        await this.#cf.dns.records.delete(found.record.id, { zone_id: found.zoneId });
+        break;
+      } catch (error) {
+        // 81044: the record is already gone, e.g. our own delete whose answer was lost: look again.
+        const gone = error instanceof Cloudflare.APIError && error.errors.some((e) => e.code === RECORD_GONE);
+        if (!gone && !transient(error)) throw wrap(error);
+        if (attempt === this.#attempts) throw wrap(error);
+      }
+    }
+    const after = await this.read(step);
+    if (after.exists) {
+      throw new PostconditionError({
+        provider: this.name,
+        message: after.ours
+          ? `${target.name} ${target.type} still reads back after its delete`
+          : `${target.name} ${target.type}: ours is gone, but a record that is not ours remains there; remove it in Cloudflare if it should go too`,
+        live: after,
+      });
+    }
+    return after;
+  }
+
+  /** The record a delete is about: ours first when several share the name and type (round-robin A records). */
+  async #findToDelete(target: DeleteTarget): Promise<{ zoneId: string; record: FoundRecord } | null> {
+    const zone = await this.#zoneOf(target.name);
+    const records: FoundRecord[] = [];
+    for await (const r of this.#cf.dns.records.list({
+      zone_id: zone.id,
+      name: { exact: target.name },
+      per_page: 100,
+    })) {
+      if (r.type !== target.type) continue;
+      records.push({
+        id: r.id,
+        state: {
+          zone: zone.name,
+          name: r.name,
+          type: r.type as RecordType,
+          content: r.content ?? "",
+          proxied: r.proxied ?? false,
+          ttl: r.ttl,
+          comment: r.comment ?? null,
+        },
+      });
+    }
+    const record = records.find((r) => isOurs(r.state.comment, null)) ?? records[0];
+    return record ? { zoneId: zone.id, record } : null;
+  }
+
+  /** A rollback step names the host only: its zone is the longest suffix this token can see as a zone. */
+  async #zoneOf(host: string): Promise<{ id: string; name: string }> {
+    const labels = host.split(".");
+    for (let i = 0; i < labels.length - 1; i++) {
+      const name = labels.slice(i).join(".");
+      const cached = this.#zoneIds.get(name);
+      if (cached) return { id: cached, name };
+      const zones = await this.#cf.zones.list({ name });
+      const zone = zones.result.find((z) => z.name === name);
+      if (zone) {
+        this.#zoneIds.set(name, zone.id);
+        return { id: zone.id, name };
+      }
+    }
+    throw new ProviderError({
+      provider: this.name,
+      reason: "zone-not-found",
+      message: `no zone visible to this token holds ${host}: give the token Zone:Read on its zone`,
+    });
   }
 
   async #zoneId(name: string): Promise<string> {
@@ -198,6 +295,31 @@ export class CloudflareProvider implements Provider {
       }
     }
   }
+}
+
+interface DeleteTarget {
+  name: string;
+  type: RecordType;
+}
+
+const RECORD_GONE = 81044;
+
+/** `<host> <type>`, as build.ts writes a record step's target (the rollback step keeps it). */
+function deleteTargetOf(step: Step): DeleteTarget {
+  const match = /^(\S+)\s+(A|AAAA|CNAME)$/.exec(step.target.trim());
+  if (!match || step.desired !== null) {
+    throw new ProviderError({
+      provider: "cloudflare",
+      reason: "bad-step",
+      message: `step ${step.id}: a ${DNS_RECORD_DELETE} step targets "<host> <A|AAAA|CNAME>" and desires null (absent)`,
+    });
+  }
+  return { name: (match[1] as string).toLowerCase().replace(/\.$/, ""), type: match[2] as RecordType };
+}
+
+function deleteLive(found: { record: FoundRecord } | null): LiveState {
+  if (!found) return { exists: false };
+  return { exists: true, ours: isOurs(found.record.state.comment, null), state: found.record.state };
 }
 
 function live(found: FoundRecord | null, desired: DnsRecordState): LiveState {
