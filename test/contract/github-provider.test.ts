@@ -15,13 +15,20 @@ import {
 } from "../../src/providers/github/index.ts";
 import { judge } from "../../src/providers/judge.ts";
 import { ProviderError } from "../../src/providers/types.ts";
+import { applyPlan, type UndoRecord } from "../../src/runner/apply.ts";
 import { newSecretBox } from "../../src/sandbox/github/secret-box.ts";
 import type { Repo } from "../../src/sandbox/github/state.ts";
 import { createRepo } from "../../src/sandbox/github/world.ts";
 import { type FaultProxyOptions, startFaultProxy } from "../support/fault-proxy.ts";
 import { startGithubTwin } from "../support/github-twin.ts";
 import { setupApp } from "../unit/github-twin/app-helpers.ts";
-import { type ProviderFixture, providerContract, type SetupOptions } from "./providers.contract.ts";
+import {
+  type ProviderFixture,
+  planOf,
+  providerContract,
+  rollbackStep,
+  type SetupOptions,
+} from "./providers.contract.ts";
 
 const OWNER = "octo";
 const REPO = "hello";
@@ -116,6 +123,7 @@ async function githubSetup(
       return source.value;
     },
     retry,
+    environment: ENV,
   });
   const secrets = () => repo.environments[ENV]?.secrets ?? {};
   const fixture: ProviderFixture = {
@@ -129,6 +137,7 @@ async function githubSetup(
     count: (step) => Object.keys(secrets()).filter((n) => n === nameOf(step).toUpperCase()).length,
     writes: () => twin.exchanges.filter((e) => e.method !== "GET").length,
     faults: () => proxy.faultLog.length,
+    undoStep: rollbackStep,
   };
   return { fixture, provider, client, repo, source, waits, proxy, twin, octokit, app };
 }
@@ -340,4 +349,76 @@ test("github: under seeded faults every kind is injected (lost creates included)
   }
   assert.equal(Object.keys(env?.secrets ?? {}).length, 4);
   assert.equal(Object.keys(env?.variables ?? {}).length, 4);
+});
+
+// ---- taking a secret back (a rollback's actions-secret.delete) -------------------------------------------
+
+test("github undo: the secret and its fingerprint variable both go; a second run skips", async (t) => {
+  const { provider, repo, twin } = await githubSetup(t);
+  const forward = await applyPlan({
+    plan: planOf([{ ...secretStep(null), expected: null }]),
+    providers: [provider],
+  });
+  const undo = rollbackStep(forward.undo[0] as UndoRecord);
+  assert.equal(undo.id, "github.actions-secret.delete:DOKPLOY_DEPLOY_TOKEN");
+  const live = await provider.read(undo);
+  assert.deepEqual(live, {
+    exists: true,
+    ours: true,
+    state: { name: "DOKPLOY_DEPLOY_TOKEN", environment: ENV },
+  });
+  const back = await applyPlan({ plan: planOf([{ ...undo, expected: live.state }]), providers: [provider] });
+  assert.ok(back.ok, JSON.stringify(back.outcomes));
+  assert.deepEqual(repo.environments[ENV]?.secrets, {});
+  assert.deepEqual(repo.environments[ENV]?.variables, {}, "no fingerprint variable left behind");
+  const writes = twin.exchanges.filter((e) => e.method !== "GET").length;
+  const again = await applyPlan({ plan: planOf([{ ...undo, expected: live.state }]), providers: [provider] });
+  assert.equal(again.outcomes[0]?.status, "skipped");
+  assert.equal(twin.exchanges.filter((e) => e.method !== "GET").length, writes);
+});
+
+test("github undo: a DELETE whose answer was lost after GitHub removed the secret is done (404 on the retry)", async (t) => {
+  const { provider, proxy, repo } = await githubSetup(t, { faults: { seed: 2 } });
+  const steps = [40, 41, 42].map((n) => ({ ...secretStep(n), expected: null }));
+  const forward = await applyPlan({ plan: planOf(steps), providers: [provider] });
+  assert.ok(forward.ok, JSON.stringify(forward.outcomes));
+  const before = proxy.faultLog.length;
+  const undos = forward.undo.map(rollbackStep);
+  const back = await applyPlan({ plan: planOf(undos), providers: [provider] });
+  assert.ok(back.ok, JSON.stringify(back.outcomes));
+  const lost = proxy.faultLog
+    .slice(before)
+    .filter((f) => f.kind === "lost-response" && f.method === "DELETE");
+  assert.ok(lost.length > 0, "a DELETE was committed and its answer lost");
+  for (const l of lost) {
+    assert.ok(
+      proxy.wire.some((w) => w.method === "DELETE" && w.path === l.path && w.status === 404),
+      `${l.path}: asked again, answered 404, taken as done`,
+    );
+  }
+  assert.deepEqual(repo.environments[ENV]?.secrets, {});
+  assert.deepEqual(repo.environments[ENV]?.variables, {});
+});
+
+test("github undo: without the plan's environment the provider refuses a delete as bad-step, asking for nothing", async (t) => {
+  const { client, proxy } = await githubSetup(t);
+  const bare = new GithubSecretsProvider({
+    octokit: client,
+    owner: OWNER,
+    repo: REPO,
+    values: async () => "x",
+  });
+  const undo = rollbackStep({
+    stepId: "github.actions-secret.set:DOKPLOY_DEPLOY_TOKEN",
+    provider: "github",
+    action: "actions-secret.delete",
+    target: "DOKPLOY_DEPLOY_TOKEN",
+    state: { name: "DOKPLOY_DEPLOY_TOKEN", environment: ENV },
+  });
+  const asked = proxy.wire.length;
+  await assert.rejects(
+    bare.read(undo),
+    (e) => e instanceof ProviderError && e.reason === "bad-step" && /environment/.test(e.message),
+  );
+  assert.equal(proxy.wire.length, asked);
 });

@@ -1,4 +1,5 @@
 export {
+  ACTIONS_SECRET_DELETE,
   ACTIONS_SECRET_SET,
   type ActionsSecretState,
   FINGERPRINT_PREFIX,

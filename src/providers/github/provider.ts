@@ -12,6 +12,8 @@ import { httpStatus, type RetryOptions, withRetry } from "./retry.ts";
 import { fingerprint, sealSecret } from "./seal.ts";
 
 export const ACTIONS_SECRET_SET = "actions-secret.set";
+/** A rollback's step: remove the secret (and its fingerprint variable) an apply stored. `desired` is null. */
+export const ACTIONS_SECRET_DELETE = "actions-secret.delete";
 export const FINGERPRINT_PREFIX = "DEVOPS_AGENT_FP_";
 const PENDING = "pending:";
 
@@ -36,6 +38,11 @@ export interface GithubSecretsProviderOptions {
   values: (valueFrom: string) => Promise<string>;
   /** Per-request retries of 429/403-rate-limit/5xx/lost connections. */
   retry?: RetryOptions;
+  /**
+   * The plan's environment: where a step that names none looks (a rollback's delete names only the secret, as
+   * its target). Without it such a step is refused as `bad-step`.
+   */
+  environment?: string;
 }
 
 export class GithubSecretsProvider implements Provider {
@@ -45,6 +52,7 @@ export class GithubSecretsProvider implements Provider {
   readonly #repo: string;
   readonly #values: (valueFrom: string) => Promise<string>;
   readonly #retry: RetryOptions;
+  readonly #environment: string | undefined;
 
   constructor(options: GithubSecretsProviderOptions) {
     this.#gh = options.octokit;
@@ -52,13 +60,18 @@ export class GithubSecretsProvider implements Provider {
     this.#repo = options.repo;
     this.#values = options.values;
     this.#retry = options.retry ?? {};
+    this.#environment = options.environment;
   }
 
   handles(step: Step): boolean {
-    return step.provider === "github" && step.action === ACTIONS_SECRET_SET;
+    return (
+      step.provider === "github" &&
+      (step.action === ACTIONS_SECRET_SET || step.action === ACTIONS_SECRET_DELETE)
+    );
   }
 
   async read(step: Step): Promise<LiveState> {
+    if (step.action === ACTIONS_SECRET_DELETE) return this.#readToDelete(this.#deleteTarget(step));
     const desired = desiredOf(step);
     const recorded = await this.#readFingerprint(desired);
     if (!(await this.#secretExists(desired))) return { exists: false };
@@ -75,6 +88,7 @@ export class GithubSecretsProvider implements Provider {
   }
 
   async apply(step: Step): Promise<LiveState> {
+    if (step.action === ACTIONS_SECRET_DELETE) return this.#applyDelete(step);
     const desired = desiredOf(step);
     const before = await this.read(step);
     if (before.exists && !before.ours && !step.adopt) {
@@ -105,7 +119,71 @@ export class GithubSecretsProvider implements Provider {
     return after;
   }
 
-  async #secretExists(d: Desired): Promise<boolean> {
+  // ---- actions-secret.delete
+
+  /** Ours when our fingerprint variable stands beside it; the value is never read (GitHub never serves it). */
+  async #readToDelete(d: SecretRef): Promise<LiveState> {
+    if (!(await this.#secretExists(d))) return { exists: false };
+    const ours = (await this.#readFingerprint(d)) !== null;
+    return { exists: true, ours, state: { name: d.name, environment: d.environment } };
+  }
+
+  /**
+   * The secret first, then its variable: a crash between leaves no secret (done) rather than a secret without
+   * its claim (which would read as someone else's). Each delete that finds nothing is done: a lost answer to our
+   * own delete, or a second run.
+   */
+  async #applyDelete(step: Step): Promise<LiveState> {
+    const d = this.#deleteTarget(step);
+    const before = await this.#readToDelete(d);
+    if (before.exists && !before.ours && !step.adopt) {
+      throw new ProviderError({
+        provider: this.name,
+        reason: "not-ours",
+        message:
+          `secret ${d.name} in environment ${d.environment} of ${this.#owner}/${this.#repo} is not ours ` +
+          `(no ${variableName(d.name)} variable); the rollback leaves it alone unless the plan adopts it`,
+      });
+    }
+    if (before.exists) {
+      await this.#call(`delete secret ${d.name}`, d, () =>
+        gone(() => this.#gh.rest.actions.deleteEnvironmentSecret({ ...this.#scope(d), secret_name: d.name })),
+      );
+    }
+    const name = variableName(d.name);
+    if ((await this.#readFingerprint(d)) !== null) {
+      await this.#call(`delete variable ${name}`, d, () =>
+        gone(() => this.#gh.rest.actions.deleteEnvironmentVariable({ ...this.#scope(d), name })),
+      );
+    }
+    const after = await this.#readToDelete(d);
+    if (after.exists) {
+      throw new PostconditionError({
+        provider: this.name,
+        message: `secret ${d.name} in environment ${d.environment} still reads back after its delete`,
+        live: after,
+      });
+    }
+    return after;
+  }
+
+  /** The secret is the step's target; its environment the provider's (the plan's). */
+  #deleteTarget(step: Step): SecretRef {
+    const name = step.target.trim();
+    const environment = this.#environment;
+    if (step.desired !== null || !validName(name) || !environment) {
+      throw new ProviderError({
+        provider: "github",
+        reason: "bad-step",
+        message: environment
+          ? `step ${step.id}: a ${ACTIONS_SECRET_DELETE} step targets the secret's name (letters, digits, _; not GITHUB_…) and desires null (absent)`
+          : `step ${step.id}: deleting a secret needs the plan's environment: build the GitHub provider with environment set`,
+      });
+    }
+    return { name, environment };
+  }
+
+  async #secretExists(d: SecretRef): Promise<boolean> {
     return this.#call(`read secret ${d.name}`, d, async () => {
       try {
         await this.#gh.rest.actions.getEnvironmentSecret({ ...this.#scope(d), secret_name: d.name });
@@ -118,7 +196,7 @@ export class GithubSecretsProvider implements Provider {
   }
 
   /** The recorded fingerprint (`sha256:…` or `pending:sha256:…`), or null when there is no variable. */
-  async #readFingerprint(d: Desired): Promise<string | null> {
+  async #readFingerprint(d: SecretRef): Promise<string | null> {
     return this.#call(`read variable ${variableName(d.name)}`, d, async () => {
       try {
         const { data } = await this.#gh.rest.actions.getEnvironmentVariable({
@@ -172,7 +250,7 @@ export class GithubSecretsProvider implements Provider {
     });
   }
 
-  #scope(d: Desired) {
+  #scope(d: SecretRef) {
     return { owner: this.#owner, repo: this.#repo, environment_name: d.environment };
   }
 
@@ -180,7 +258,7 @@ export class GithubSecretsProvider implements Provider {
    * Retries what may pass, then turns GitHub's answer into a ProviderError that says what to change. The
    * Octokit error is not kept as `cause`: its request carries the sealed value and the token header.
    */
-  async #call<T>(what: string, d: Desired, fn: () => Promise<T>): Promise<T> {
+  async #call<T>(what: string, d: SecretRef, fn: () => Promise<T>): Promise<T> {
     try {
       return await withRetry(fn, this.#retry);
     } catch (error) {
@@ -196,13 +274,27 @@ export class GithubSecretsProvider implements Provider {
 }
 
 type Desired = Required<ActionsSecretState>;
+type SecretRef = Pick<Desired, "name" | "environment">;
+
+/** A delete that finds nothing is done (our own earlier delete, whose answer may have been lost). */
+async function gone(fn: () => Promise<unknown>): Promise<void> {
+  try {
+    await fn();
+  } catch (error) {
+    if (httpStatus(error) !== 404) throw error;
+  }
+}
+
+function validName(name: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !/^GITHUB_/i.test(name);
+}
 
 /** The Environment variable that records a secret's fingerprint. */
 export function variableName(secretName: string): string {
   return `${FINGERPRINT_PREFIX}${secretName.toUpperCase()}`;
 }
 
-function hint(status: number, d: Desired): string {
+function hint(status: number, d: SecretRef): string {
   if (status === 404)
     return `Create the Environment "${d.environment}" (Settings → Environments) and make sure the App is installed on the repository.`;
   if (status === 403)
@@ -216,8 +308,7 @@ function desiredOf(step: Step): Desired {
   if (
     !d ||
     typeof d.name !== "string" ||
-    !/^[A-Za-z_][A-Za-z0-9_]*$/.test(d.name) ||
-    /^GITHUB_/i.test(d.name) ||
+    !validName(d.name) ||
     typeof d.environment !== "string" ||
     d.environment === "" ||
     typeof d.valueFrom !== "string"
