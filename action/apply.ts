@@ -3,7 +3,7 @@
 // the App's run bridge, coalesced), record the Deployment's progress, triage a failed deployment's log with the
 // same engine as CI failures, and report every step and verification with its evidence in the thread.
 import * as core from "@actions/core";
-import { type BridgeClient, coalesce, createBridgeClient } from "../src/bridge/client.ts";
+import { type BridgeClient, BridgeError, coalesce, createBridgeClient } from "../src/bridge/client.ts";
 import type { Plan } from "../src/plan/types.ts";
 import { DeploymentFailedError } from "../src/providers/dokploy/index.ts";
 import { type ApplyResult, applyPlan, type StepOutcome } from "../src/runner/apply.ts";
@@ -127,13 +127,21 @@ export async function apply(ctx: RunContext): Promise<boolean> {
     body: posted,
   });
   await writeSummary(ctx, posted);
+  const final = {
+    pr: inputs.pr,
+    planHash: pinned.hash,
+    status: result.ok ? ("done" as const) : ("failed" as const),
+    steps: checklistSteps(result.outcomes),
+    detail: ctx.secrets.redact(result.ok ? "applied and verified" : failureLine(result)),
+  };
+  const undo = undoToSend(ctx, result);
   await bridge
-    .progress({
-      pr: inputs.pr,
-      planHash: pinned.hash,
-      status: result.ok ? "done" : "failed",
-      steps: checklistSteps(result.outcomes),
-      detail: ctx.secrets.redact(result.ok ? "applied and verified" : failureLine(result)),
+    .progress({ ...final, ...undo })
+    .catch((error: unknown) => {
+      // An App that will not keep the undo records must still complete the checklist.
+      if (!(error instanceof BridgeError && error.status === 400 && undo.undo)) throw error;
+      core.warning(`the App did not keep the undo records (${messageOf(error)}): no rollback is offered`);
+      return bridge.progress(final);
     })
     .catch((error: unknown) => core.warning(`could not complete the checklist: ${messageOf(error)}`));
   await deploymentStatus(ctx, deploymentId, result.ok ? "success" : "failure", {
@@ -153,6 +161,23 @@ export async function apply(ctx: RunContext): Promise<boolean> {
   core.setOutput("changed", JSON.stringify(result.changed));
   if (!result.ok) core.setFailed(ctx.secrets.redact(`apply failed: ${failureLine(result)}`));
   return result.ok;
+}
+
+/**
+ * The undo records the App stores with the plan for `/devops rollback`. Their states hold fingerprints, never
+ * values (providers read field by field); should a registered secret value appear anyway, they are withheld
+ * whole rather than redacted, since a redacted name or id would plan a wrong rollback.
+ */
+function undoToSend(ctx: RunContext, result: ApplyResult): { undo?: ApplyResult["undo"] } {
+  if (result.undo.length === 0) return {};
+  const json = JSON.stringify(result.undo);
+  const leaked = ctx.secrets.names().some((name) => {
+    const value = ctx.secrets.get(name);
+    return value !== undefined && value.length > 0 && json.includes(value);
+  });
+  if (!leaked) return { undo: result.undo };
+  core.warning("the undo records hold a secret value: withheld, so no rollback is offered for this run");
+  return {};
 }
 
 /** The checklist's step states: only what the App's checklist knows (pending, done, skipped, failed). */

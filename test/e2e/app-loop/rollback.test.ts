@@ -24,13 +24,22 @@ import type { UndoRecordBody } from "../../../src/bridge/protocol.ts";
 import { CONFIG_PATH, POLICY_PATH } from "../../../src/config/schema.ts";
 import { planHash } from "../../../src/plan/hash.ts";
 import type { PinnedPlan } from "../../../src/plan/types.ts";
+import {
+  applyOutputs,
+  configureRepository,
+  mergeOnboarding,
+  openChangePullRequest,
+  personOctokit,
+  repoOf,
+  runsOf as sandboxRuns,
+} from "../../../src/sandbox/demo.ts";
 import { grantIdTokenRequests, oidcIssuerUrl } from "../../../src/sandbox/github/oidc.ts";
 import type { Repo, WorkflowRun } from "../../../src/sandbox/github/state.ts";
 import type { GithubTwin } from "../../../src/sandbox/github/twin.ts";
 import { addUser, createRepo, pushFiles } from "../../../src/sandbox/github/world.ts";
 import { publishImage } from "../../../src/sandbox/github/world-packages.ts";
 import { openPullRequest } from "../../../src/sandbox/github/world-pulls.ts";
-import { sampleFiles } from "../../../src/sandbox/sandbox.ts";
+import { SANDBOX, sampleFiles, startSandbox } from "../../../src/sandbox/sandbox.ts";
 import { DEPLOY_YML, POLICY_YML } from "../../support/app-loop.ts";
 import { installAppOnTwin } from "../../support/app-on-twin.ts";
 import { startGithubTwin, type TwinHarness } from "../../support/github-twin.ts";
@@ -440,4 +449,47 @@ test("the run bridge refuses undo records the approved plan did not declare, and
   const check = planChecks(loop).at(-1);
   assert.equal(check?.status, "in_progress", "no refused call completed the plan");
   assert.equal(parsePlanText(check?.output?.text ?? "")?.undoJson, undefined);
+});
+
+test("on the sandbox, the Action's real apply sends its undo records and /devops rollback plans them newest first", async (t) => {
+  const sandbox = await startSandbox();
+  t.after(() => sandbox.close());
+  const { owner, repo } = SANDBOX;
+  const say = async (login: string, pr: number, body: string) => {
+    await personOctokit(sandbox, login).issues.createComment({ owner, repo, issue_number: pr, body });
+    await sandbox.twin.settled();
+  };
+  assert.ok(await mergeOnboarding(sandbox), "onboarding merged");
+  await configureRepository(sandbox, {});
+  const pr = await openChangePullRequest(sandbox, { login: "wes", branch: "greeting", domain: true });
+  await say("wes", pr.number, "/devops deploy");
+  await say("maya", pr.number, "/approve");
+  assert.equal(sandboxRuns(sandbox, "apply").at(-1)?.conclusion, "success");
+  const checks = () =>
+    Object.values(repoOf(sandbox)?.checkRuns ?? {})
+      .filter((c) => c.name === PLAN_CHECK_NAME && c.headSha === pr.headSha)
+      .sort((a, b) => a.id - b.id);
+  const appliedCheck = checks().at(-1);
+  assert.equal(appliedCheck?.conclusion, "success");
+  const applied = pinnedOf(appliedCheck?.output?.text);
+  const undo = JSON.parse(
+    parsePlanText(appliedCheck?.output?.text ?? "")?.undoJson ?? "[]",
+  ) as UndoRecordBody[];
+  const changed = applyOutputs(sandbox, sandboxRuns(sandbox, "apply").at(-1)?.id).changed ?? [];
+  assert.ok(changed.length > 0, "the apply changed something");
+  const declared = applied.plan.steps.filter((s) => s.undo && changed.includes(s.id)).map((s) => s.id);
+  assert.deepEqual(
+    undo.map((u) => u.stepId),
+    [...declared].reverse(),
+    "every changed step's undo, newest first, as the run sent them",
+  );
+
+  await say("wes", pr.number, "/devops rollback");
+  const rollback = pinnedOf(checks().find((c) => c.id > (appliedCheck?.id ?? 0))?.output?.text);
+  assert.equal(rollback.plan.rollbackOf, applied.hash);
+  assert.deepEqual(
+    rollback.plan.steps.map((s) => s.id),
+    undo.map((u) => `${u.provider}.${u.action}:${u.target}`),
+  );
+  assert.equal(sandboxRuns(sandbox, "plan").at(-1)?.inputs["plan-hash"], rollback.hash);
 });

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import"./chunk-TZN7URKK.js";async function t(r){switch(r.command){case"plan":return(await import("./plan-3DFK6H6M.js")).plan(r);case"apply":return(await import("./apply-J5BCBQLN.js")).apply(r);case"verify":return(await import("./verify-YGW53ZQB.js")).verify(r);case"logs":return(await import("./logs-U34EZHIP.js")).logs(r);case"doctor":return(await import("./doctor-PNVUOE55.js")).doctor(r)}}export{t as runCommand};
