@@ -7,7 +7,12 @@ import { DokployProvider } from "../../src/providers/dokploy/index.ts";
 import { dokployHandlers } from "../../src/sandbox/dokploy/handlers.ts";
 import type { DokployTwin, HandlerTable } from "../../src/sandbox/dokploy/index.ts";
 import { startDokployTwin } from "../support/dokploy-twin.ts";
-import { type ProviderFixture, providerContract, type SetupOptions } from "./providers.contract.ts";
+import {
+  type ProviderFixture,
+  providerContract,
+  rollbackStep,
+  type SetupOptions,
+} from "./providers.contract.ts";
 
 const OWNER = "managed by devops-agent: acme/hello-service production";
 const PROJECT = "hello";
@@ -122,6 +127,7 @@ async function dokploySetup(
     provider,
     writes: () => twin.exchanges.filter((e) => e.method !== "GET").length,
     faults: () => twin.exchanges.filter((e) => e.fault).length,
+    undoStep: rollbackStep,
   };
   if (kind === "application") {
     return {

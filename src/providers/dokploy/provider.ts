@@ -7,7 +7,7 @@ import { setTimeout as delay } from "node:timers/promises";
 import type { ProviderName, Step } from "../../plan/types.ts";
 import { matches } from "../judge.ts";
 import { type LiveState, PostconditionError, type Provider, ProviderError } from "../types.ts";
-import { DokployClient } from "./client.ts";
+import { DokployClient, DokployHttpError } from "./client.ts";
 import { Deployments } from "./deploy.ts";
 import { Retry } from "./retry.ts";
 import {
@@ -34,10 +34,19 @@ import {
   environmentDesired,
   envState,
   envText,
+  fingerprint,
   OWNER_PREFIX,
   type ProjectDesired,
+  parseEnv,
   projectDesired,
 } from "./steps.ts";
+import {
+  applicationOfStep,
+  cannotRestore,
+  DOKPLOY_UNDO_ACTIONS,
+  deleteTarget,
+  isFingerprint,
+} from "./undo-steps.ts";
 
 export interface DokployProviderOptions {
   /** The Dokploy base URL without `/api`. */
@@ -87,7 +96,10 @@ export class DokployProvider implements Provider {
   }
 
   handles(step: Step): boolean {
-    return step.provider === "dokploy" && (DOKPLOY_ACTIONS as readonly string[]).includes(step.action);
+    return (
+      step.provider === "dokploy" &&
+      [...DOKPLOY_ACTIONS, ...DOKPLOY_UNDO_ACTIONS].includes(step.action as (typeof DOKPLOY_ACTIONS)[number])
+    );
   }
 
   async read(step: Step): Promise<LiveState> {
@@ -97,13 +109,21 @@ export class DokployProvider implements Provider {
       case "application.ensure":
         return this.#readApplication(applicationDesired(step));
       case "docker-provider.set":
+        if (step.desired === null) return this.#readDockerCleared(applicationOfStep(step));
         return this.#readDocker(dockerProviderDesired(step));
       case "environment.set":
+        if (step.desired === null) return this.#readEnvironmentCleared(applicationOfStep(step));
         return this.#readEnvironment(environmentDesired(step));
       case "domain.ensure":
         return (await this.#findDomain(domainDesired(step))).live;
       case "application.deploy":
-        return (await this.#deployState(deployDesired(step))).live;
+        return (await this.#deployState({ application: applicationOfStep(step) })).live;
+      case "project.delete":
+        return (await this.#projectToDelete(deleteTarget(step))).live;
+      case "application.delete":
+        return (await this.#applicationToDelete(deleteTarget(step))).live;
+      case "domain.delete":
+        return (await this.#domainToDelete(deleteTarget(step))).live;
       default:
         throw unknownAction(step);
     }
@@ -118,23 +138,35 @@ export class DokployProvider implements Provider {
         await this.#applyApplication(step, applicationDesired(step));
         break;
       case "docker-provider.set":
-        await this.#applyDocker(step, dockerProviderDesired(step));
+        if (step.desired === null) await this.#clearDocker(step, applicationOfStep(step));
+        else await this.#applyDocker(step, dockerProviderDesired(step));
         break;
       case "environment.set":
-        await this.#applyEnvironment(step, environmentDesired(step));
+        if (step.desired === null) await this.#clearEnvironment(step, applicationOfStep(step));
+        else await this.#applyEnvironment(step, environmentDesired(step));
         break;
       case "domain.ensure":
         await this.#applyDomain(step, domainDesired(step));
         break;
       case "application.deploy":
-        await this.#applyDeploy(step, deployDesired(step));
+        await this.#applyDeploy(step, undoneDeploy(step) ?? deployDesired(step));
+        break;
+      case "project.delete":
+        await this.#deleteProject(step, deleteTarget(step));
+        break;
+      case "application.delete":
+        await this.#deleteApplication(step, deleteTarget(step));
+        break;
+      case "domain.delete":
+        await this.#deleteDomain(step, deleteTarget(step));
         break;
       default:
         throw unknownAction(step);
     }
-    // Postcondition, against Dokploy: read back and compare with what the step promised.
+    // Postcondition, against Dokploy: read back and compare with what the step promised (null: gone).
     const after = await this.read(step);
-    if (!(after.exists && after.ours && matches(after, step.desired))) {
+    const promised = step.desired === null ? !after.exists : after.exists && after.ours;
+    if (!(promised && matches(after, step.desired))) {
       throw new PostconditionError({
         provider: this.name,
         message: `${step.id} does not read back as desired after apply`,
@@ -347,16 +379,76 @@ export class DokployProvider implements Provider {
   }
 
   async #applyDocker(step: Step, d: DockerProviderDesired): Promise<void> {
-    const password = d.passwordSecret ? this.#secret(d.passwordSecret, "the registry password") : null;
+    // A restore may name the password only by the fingerprint read before: kept if it is still the live one.
+    const recorded = d.passwordSecret !== undefined && isFingerprint(d.passwordSecret);
+    const named =
+      d.passwordSecret && !recorded ? this.#secret(d.passwordSecret, "the registry password") : null;
     await this.#retry.rounds(async () => {
       const app = await this.#writableApp(step, d.application);
       if (matches({ exists: true, ours: true, state: this.#dockerState(app, d) }, d)) return;
-      await this.#client.mutate("application.saveDockerProvider", {
+      let password = named;
+      if (recorded) {
+        if (`sha256:${app.passwordSha256?.slice(0, 16)}` !== d.passwordSecret) {
+          throw cannotRestore(
+            `the registry password of ${d.application}`,
+            `the one before was not from an Environment secret (${d.passwordSecret}) and has changed since; set it in Dokploy by hand`,
+          );
+        }
+        password = await this.#livePassword(app.applicationId);
+      }
+      await this.#saveDocker({
         applicationId: app.applicationId,
         dockerImage: d.image,
         username: d.username,
         password,
         registryUrl: d.registry,
+      });
+    });
+  }
+
+  /** Dokploy's answer refusing a restore is the user's to act on, not a failure of ours to retry. */
+  async #saveDocker(body: Record<string, unknown>): Promise<void> {
+    try {
+      await this.#client.mutate("application.saveDockerProvider", body);
+    } catch (error) {
+      if (body.dockerImage === null && error instanceof DokployHttpError && error.status === 400) {
+        throw cannotRestore(
+          "the application's Docker provider",
+          `Dokploy refused to clear its image (${error.message}); remove the application, or set its image by hand`,
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** The stored registry password in clear, only to hand it back unchanged; it never leaves this call. */
+  async #livePassword(applicationId: string): Promise<string | null> {
+    const row = await this.#retry.read(() =>
+      this.#client.query<Record<string, unknown>>("application.one", { applicationId }),
+    );
+    return typeof row?.password === "string" ? row.password : null;
+  }
+
+  // ---- docker-provider.set restored to "none was set" (desired null)
+
+  async #readDockerCleared(application: string): Promise<LiveState> {
+    const app = await this.#app(application);
+    if (!app || app.dockerImage === null) return { exists: false };
+    const d = { application, image: null, registry: null, username: null };
+    return { exists: true, ours: isOurs(app), state: this.#dockerState(app, d) };
+  }
+
+  async #clearDocker(step: Step, application: string): Promise<void> {
+    await this.#retry.rounds(async () => {
+      const app = await this.#app(application);
+      if (!app || app.dockerImage === null) return;
+      if (!isOurs(app) && !step.adopt) throw notOurs(`application ${application}`);
+      await this.#saveDocker({
+        applicationId: app.applicationId,
+        dockerImage: null,
+        username: null,
+        password: null,
+        registryUrl: null,
       });
     });
   }
@@ -376,6 +468,9 @@ export class DokployProvider implements Provider {
   async #applyEnvironment(step: Step, d: EnvironmentDesired): Promise<void> {
     const entries: [string, string][] = Object.entries(d.variables);
     for (const name of d.secrets) entries.push([name, this.#secret(name, "an environment secret")]);
+    // A restore names values that were not the plan's only by fingerprint: each is kept from the live env when
+    // it is still there, and cannot be written back otherwise (we never had the value).
+    const recorded = new Set(Object.keys(d.variables).filter((k) => isFingerprint(d.variables[k] as string)));
     for (const [key, value] of entries) {
       if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key) || /[\r\n]/.test(value)) {
         throw new ProviderError({
@@ -395,10 +490,48 @@ export class DokployProvider implements Provider {
         secret: this.#secrets,
       });
       if (matches({ exists: true, ours: true, state: current }, d)) return;
+      const live = parseEnv(app.env);
+      const resolved = entries.map(([key, value]): [string, string] => {
+        if (!recorded.has(key)) return [key, value];
+        const now = live.get(key);
+        if (now !== undefined && (now === value || fingerprint(now) === value)) return [key, now];
+        throw cannotRestore(
+          `environment variable ${key} of ${d.application}`,
+          `its value before (${value}) was not the plan's and has changed since, so it cannot be written back; set it in Dokploy by hand`,
+        );
+      });
       await this.#client.mutate("application.saveEnvironment", {
         applicationId: app.applicationId,
-        env: envText(entries),
+        env: envText(resolved),
         // Build-time settings are not the plan's to change: keep what is there.
+        buildArgs: app.buildArgs,
+        buildSecrets: app.buildSecrets,
+        createEnvFile: true,
+      });
+    });
+  }
+
+  // ---- environment.set restored to "there was none" (desired null)
+
+  async #readEnvironmentCleared(application: string): Promise<LiveState> {
+    const app = await this.#app(application);
+    if (!app || parseEnv(app.env).size === 0) return { exists: false };
+    const nothing = { application, variables: {}, secrets: [] };
+    return {
+      exists: true,
+      ours: isOurs(app),
+      state: envState({ application, text: app.env, desired: nothing, secret: this.#secrets }),
+    };
+  }
+
+  async #clearEnvironment(step: Step, application: string): Promise<void> {
+    await this.#retry.rounds(async () => {
+      const app = await this.#app(application);
+      if (!app || parseEnv(app.env).size === 0) return;
+      if (!isOurs(app) && !step.adopt) throw notOurs(`application ${application}`);
+      await this.#client.mutate("application.saveEnvironment", {
+        applicationId: app.applicationId,
+        env: "",
         buildArgs: app.buildArgs,
         buildSecrets: app.buildSecrets,
         createEnvFile: true,
@@ -477,7 +610,7 @@ export class DokployProvider implements Provider {
   // ---- application.deploy
 
   async #deployState(
-    d: DeployDesired,
+    d: Pick<DeployDesired, "application">,
   ): Promise<{ live: LiveState; app?: AppInfo; deployments: DeploymentInfo[] }> {
     const app = await this.#app(d.application);
     if (!app) return { live: { exists: false }, deployments: [] };
@@ -491,6 +624,13 @@ export class DokployProvider implements Provider {
   }
 
   async #applyDeploy(step: Step, d: DeployDesired): Promise<void> {
+    if (step.desired === null || (step.desired as { image?: unknown }).image === null) {
+      throw new ProviderError({
+        provider: this.name,
+        reason: "cannot-undo",
+        message: `a deployment of ${d.application} cannot be un-run: nothing of ours was deployed before it. Leave this step out of the rollback; its application.delete step removes the application (and what runs) anyway`,
+      });
+    }
     const current = await this.#deployState(d);
     const app = current.app ?? (await this.#requireApp(d.application));
     if (!isOurs(app) && !step.adopt) throw notOurs(`application ${d.application}`);
@@ -505,6 +645,90 @@ export class DokployProvider implements Provider {
     await this.#deployments.run(app, d.image, current.deployments);
   }
 
+  // ---- the deletes a rollback takes: ours only, find-first, absent is done
+
+  async #projectToDelete(name: string): Promise<{ live: LiveState; project?: ProjectInfo }> {
+    const named = (await this.#projects()).filter((p) => p.name === name);
+    const project = named.find((p) => p.description?.startsWith(OWNER_PREFIX)) ?? named[0];
+    if (!project) return { live: { exists: false } };
+    const ours = project.description?.startsWith(OWNER_PREFIX) === true;
+    return { live: { exists: true, ours, state: { name, description: project.description } }, project };
+  }
+
+  async #deleteProject(step: Step, name: string): Promise<void> {
+    await this.#retry.rounds(async () => {
+      const { live, project } = await this.#projectToDelete(name);
+      if (!project) return;
+      if (!(live.exists && live.ours) && !step.adopt) throw notOurs(`project ${name}`);
+      if (project.applications.length > 0) {
+        throw new ProviderError({
+          provider: this.name,
+          reason: "not-empty",
+          message: `project ${name} still holds ${project.applications.map((a) => a.name).join(", ")}, which this rollback did not remove: remove them in Dokploy first, or keep the project`,
+        });
+      }
+      await this.#client.mutate("project.remove", { projectId: project.projectId });
+    });
+  }
+
+  async #applicationToDelete(
+    name: string,
+  ): Promise<{ live: LiveState; app?: ProjectInfo["applications"][number] }> {
+    const named = (await this.#projects()).flatMap((p) => p.applications).filter((a) => a.name === name);
+    const ours = named.filter((a) => a.description?.startsWith(OWNER_PREFIX));
+    if (ours.length > 1) {
+      throw new ProviderError({
+        provider: this.name,
+        reason: "ambiguous-application",
+        message: `${ours.length} Dokploy applications of ours are named ${name} (projects ${ours.map((a) => a.project).join(", ")}): remove the one to go by hand`,
+      });
+    }
+    const app = ours[0] ?? named[0];
+    if (!app) return { live: { exists: false } };
+    return {
+      live: {
+        exists: true,
+        ours: isOurs(app),
+        state: { project: app.project, name: app.name, description: app.description },
+      },
+      app,
+    };
+  }
+
+  async #deleteApplication(step: Step, name: string): Promise<void> {
+    await this.#retry.rounds(async () => {
+      const { app } = await this.#applicationToDelete(name);
+      if (!app) return;
+      if (!isOurs(app) && !step.adopt) throw notOurs(`application ${name}`);
+      this.#appIds.delete(name);
+      await this.#client.mutate("application.delete", { applicationId: app.applicationId });
+    });
+  }
+
+  /** The host wherever it is: on one of our applications first. */
+  async #domainToDelete(host: string): Promise<{ live: LiveState; domain?: DomainInfo }> {
+    const apps = (await this.#projects()).flatMap((p) => p.applications);
+    apps.sort((a, b) => Number(isOurs(b)) - Number(isOurs(a)));
+    for (const app of apps) {
+      const domain = (await this.#domainsOf(app.applicationId)).find((x) => x.host === host);
+      if (domain) {
+        return { live: { exists: true, ours: isOurs(app), state: domainState(app.name, domain) }, domain };
+      }
+    }
+    return { live: { exists: false } };
+  }
+
+  async #deleteDomain(step: Step, host: string): Promise<void> {
+    await this.#retry.rounds(async () => {
+      const { live, domain } = await this.#domainToDelete(host);
+      if (!domain) return;
+      if (!(live.exists && live.ours) && !step.adopt) {
+        throw notOurs(`domain ${host} (on application ${stateOf(live).application})`);
+      }
+      await this.#client.mutate("domain.delete", { domainId: domain.domainId });
+    });
+  }
+
   #secret(name: string, what: string): string {
     const value = this.#secrets(name);
     if (value === undefined || value === "") {
@@ -516,6 +740,13 @@ export class DokployProvider implements Provider {
     }
     return value;
   }
+}
+
+/** A rollback's deploy step: its application, with the image it restores (null: there was none to restore). */
+function undoneDeploy(step: Step): DeployDesired | undefined {
+  const d = step.desired as { image?: unknown } | null;
+  if (d !== null && d.image !== null) return undefined;
+  return { application: applicationOfStep(step), image: "", wait: true };
 }
 
 function isOurs(app: { description: string | null }): boolean {

@@ -28,7 +28,8 @@ export interface ApplicationDesired {
 }
 export interface DockerProviderDesired {
   application: string;
-  image: string;
+  /** Null only in a restore: the application had no image before (the state `read` reported). */
+  image: string | null;
   registry: string | null;
   username: string | null;
   /** The Environment secret holding the registry password; absent for a public image. */
@@ -99,7 +100,8 @@ export function dockerProviderDesired(step: Step): DockerProviderDesired {
   const passwordSecret = optStr(step, d, "passwordSecret");
   return {
     application: str(step, d, "application"),
-    image: str(step, d, "image"),
+    // A forward step always pins an image; a rollback restores what was read before, which may be none.
+    image: d.image === null ? null : str(step, d, "image"),
     registry: optStr(step, d, "registry"),
     username: optStr(step, d, "username"),
     ...(passwordSecret ? { passwordSecret } : {}),

@@ -196,6 +196,21 @@ export const TWIN_DOKPLOY_VERSION = "v0.25.6";
 const HOSTNAME =
   /^(?=.{1,253}$)(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)*[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/;
 
+function removeApplication(ctx: HandlerContext, application: ApplicationRow): void {
+  const id = application.applicationId;
+  for (const [key, domain] of Object.entries(ctx.world.domains)) {
+    if (domain.applicationId === id) delete ctx.world.domains[key];
+  }
+  for (const [key, deployment] of Object.entries(ctx.world.deployments)) {
+    if (deployment.applicationId !== id) continue;
+    delete ctx.world.deployments[key];
+    delete ctx.world.runs[key];
+  }
+  delete ctx.world.scripted[id];
+  delete ctx.world.applications[id];
+  void ctx.twin.runtime?.stop(application.appName).catch(() => {});
+}
+
 export const dokployHandlers: HandlerTable = {
   "project-all": (ctx) =>
     Object.values(ctx.world.projects)
@@ -377,6 +392,27 @@ export const dokployHandlers: HandlerTable = {
     if (domain.applicationId) applicationOf(ctx, domain.applicationId);
     delete ctx.world.domains[domain.domainId];
     return domain;
+  },
+
+  // Dokploy's rows cascade in its database (environments → applications → domains, deployments); its own
+  // cleanup of containers is best effort. The twin removes the rows and stops what its runtime runs.
+  "application-delete": (ctx) => {
+    const application = applicationOf(ctx, text(ctx, "applicationId"));
+    removeApplication(ctx, application);
+    return application;
+  },
+
+  "project-remove": (ctx) => {
+    const project = projectOf(ctx, text(ctx, "projectId") ?? "");
+    for (const environment of Object.values(ctx.world.environments)) {
+      if (environment.projectId !== project.projectId) continue;
+      for (const application of Object.values(ctx.world.applications)) {
+        if (application.environmentId === environment.environmentId) removeApplication(ctx, application);
+      }
+      delete ctx.world.environments[environment.environmentId];
+    }
+    delete ctx.world.projects[project.projectId];
+    return project;
   },
 
   "domain-byApplicationId": (ctx) => {

@@ -156,6 +156,10 @@ export const successSchemas: Record<string, Schema | undefined> = {
   "domain-update": domain,
   // Not in PROVIDERS.md: domain.delete returns the row it removed.
   "domain-delete": domain,
+  // Not in PROVIDERS.md: application.delete and project.remove return the row they removed (Dokploy's routers
+  // return the `.returning()` row of the delete, as we read them; unverified against a live server).
+  "application-delete": application,
+  "project-remove": project,
   // Not in PROVIDERS.md: Dokploy's settings router returns its package.json version, a `v`-prefixed semver.
   "settings-getDokployVersion": { type: "string", pattern: "^v?\\d+\\.\\d+\\.\\d+" },
 };

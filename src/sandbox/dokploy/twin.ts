@@ -40,9 +40,11 @@ export interface ContractReport extends ExchangeSummary {
 let sharedContract: OpenApiContract | undefined;
 /** Dokploy's description subset, compiled once per process. */
 export function dokployContract(): OpenApiContract {
-  sharedContract ??= new OpenApiContract(
-    JSON.parse(readFileSync(new URL("./spec/openapi.subset.json", import.meta.url), "utf8")),
-  );
+  const read = (name: string) => JSON.parse(readFileSync(new URL(`./spec/${name}`, import.meta.url), "utf8"));
+  const subset = read("openapi.subset.json");
+  // The two deletes a rollback needs, cut from the same full description (spec/PROVENANCE.md).
+  const rollback = read("openapi.rollback.json") as { paths: Record<string, unknown> };
+  sharedContract ??= new OpenApiContract({ ...subset, paths: { ...subset.paths, ...rollback.paths } });
   return sharedContract;
 }
 
