@@ -461,7 +461,10 @@ export class DokployProvider implements Provider {
     return {
       exists: true,
       ours: isOurs(app),
-      state: envState({ application: d.application, text: app.env, desired: d, secret: this.#secrets }),
+      state: withNames(
+        envState({ application: d.application, text: app.env, desired: d, secret: this.#secrets }),
+        app.env,
+      ),
     };
   }
 
@@ -471,6 +474,8 @@ export class DokployProvider implements Provider {
     // A restore names values that were not the plan's only by fingerprint: each is kept from the live env when
     // it is still there, and cannot be written back otherwise (we never had the value).
     const recorded = new Set(Object.keys(d.variables).filter((k) => isFingerprint(d.variables[k] as string)));
+    const names = (step.desired as { names?: unknown }).names;
+    const exact = Array.isArray(names) ? { ...d, names } : d;
     for (const [key, value] of entries) {
       if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key) || /[\r\n]/.test(value)) {
         throw new ProviderError({
@@ -489,7 +494,8 @@ export class DokployProvider implements Provider {
         desired: d,
         secret: this.#secrets,
       });
-      if (matches({ exists: true, ours: true, state: current }, d)) return;
+      // A restore desires the names read before too (an array, so judged whole): what the apply added goes.
+      if (matches({ exists: true, ours: true, state: withNames(current, app.env) }, exact)) return;
       const live = parseEnv(app.env);
       const resolved = entries.map(([key, value]): [string, string] => {
         if (!recorded.has(key)) return [key, value];
@@ -520,7 +526,10 @@ export class DokployProvider implements Provider {
     return {
       exists: true,
       ours: isOurs(app),
-      state: envState({ application, text: app.env, desired: nothing, secret: this.#secrets }),
+      state: withNames(
+        envState({ application, text: app.env, desired: nothing, secret: this.#secrets }),
+        app.env,
+      ),
     };
   }
 
@@ -740,6 +749,14 @@ export class DokployProvider implements Provider {
     }
     return value;
   }
+}
+
+/**
+ * Every variable name the live env holds, sorted. `judge` compares objects as subsets but arrays whole, so a
+ * restore (whose desired state is a read like this one) is judged done only when nothing was added since.
+ */
+function withNames<T extends object>(state: T, text: string | null): T & { names: string[] } {
+  return { ...state, names: [...parseEnv(text).keys()].sort() };
 }
 
 /** A rollback's deploy step: its application, with the image it restores (null: there was none to restore). */

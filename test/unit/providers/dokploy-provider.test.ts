@@ -193,6 +193,7 @@ test("secrets: the registry password and secret env values never appear in LiveS
       application: "hello-service",
       variables: { NODE_ENV: "production" },
       secrets: ["DATABASE_URL", "SESSION_KEY"],
+      names: ["DATABASE_URL", "NODE_ENV", "SESSION_KEY"],
     },
   });
 
