@@ -280,3 +280,27 @@ test("a project still holding an application that is not ours is not removed (no
   );
   assert.equal(Object.values(state(twin).projects).length, 1);
 });
+
+test("a delete step that desires anything but null, or names nothing, is refused as bad-step before any request", async (t) => {
+  const { twin, provider } = await setup(t);
+  const asked = twin.exchanges.length;
+  const base: Step = {
+    id: "dokploy.application.delete:hello-service",
+    provider: "dokploy",
+    action: "application.delete",
+    target: "hello-service",
+    risk: "delete",
+    desired: null,
+    undo: null,
+  };
+  for (const step of [
+    { ...base, desired: { name: "hello-service" } },
+    { ...base, target: " " },
+  ]) {
+    await assert.rejects(provider.read(step), (e: Error & { reason?: string }) => e.reason === "bad-step");
+    await assert.rejects(provider.apply(step), (e: Error & { reason?: string }) => e.reason === "bad-step");
+  }
+  assert.equal(twin.exchanges.length, asked);
+  assert.ok(provider.handles(base));
+  for (const action of ["project.delete", "domain.delete"]) assert.ok(provider.handles({ ...base, action }));
+});
