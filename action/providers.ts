@@ -75,6 +75,8 @@ export async function buildProviders(options: BuildProvidersOptions): Promise<Ru
         octokit: await secretsOctokit(ctx, bridge),
         owner: ctx.owner,
         repo: ctx.repo,
+        // A rollback's secret delete names only the secret; the Environment is the plan's.
+        environment: plan.environment,
         values: async (valueFrom) => {
           if (valueFrom !== "dokploy.application.refreshToken" || !deployer) {
             throw new InputError(`no source for a secret value from ${valueFrom}`);

@@ -16,8 +16,8 @@ export function rollbackStepId(record: Pick<UndoRecordLike, "provider" | "action
 }
 
 /**
- * The undo records as steps, in their order (newest first). A `*.delete` wants the resource gone (desired
- * null); anything else puts back the recorded state. Undo steps have no undo of their own: rolling back a
+ * The undo records as steps, in their order (newest first), less what cannot or need not be taken back (see
+ * takesBack). A `*.delete` wants the resource gone (desired null); anything else puts back the recorded state. Undo steps have no undo of their own: rolling back a
  * rollback is a fresh `/devops deploy`. Two records of one resource keep the later position with the oldest
  * record's state, so the end state is what was there before the apply.
  */
@@ -28,7 +28,10 @@ export function buildRollbackPlan(options: {
 }): Plan {
   const { applied, appliedHash, undo } = options;
   const steps = new Map<string, Step>();
-  for (const record of undo) {
+  const deletedApps = new Set(
+    undo.filter((r) => r.provider === "dokploy" && r.action === "application.delete").map((r) => r.target),
+  );
+  for (const record of undo.filter((r) => takesBack(r, deletedApps))) {
     const id = rollbackStepId(record);
     const remove = record.action.endsWith(".delete");
     steps.delete(id);
@@ -53,4 +56,18 @@ export function buildRollbackPlan(options: {
     steps: [...steps.values()],
     rollbackOf: appliedHash,
   };
+}
+
+/**
+ * Which records a rollback can and should take. A deploy cannot be un-run (the image and environment restores
+ * put the settings back; running the old image again is a fresh deploy someone asks for), and restoring the
+ * settings of an application the same rollback deletes is pointless (and, once it is gone, drift).
+ */
+function takesBack(record: UndoRecordLike, deletedApps: Set<string>): boolean {
+  if (record.provider !== "dokploy") return true;
+  if (record.action === "application.deploy") return false;
+  if (record.action === "docker-provider.set" || record.action === "environment.set") {
+    return !deletedApps.has(record.target);
+  }
+  return true;
 }

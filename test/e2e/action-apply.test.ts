@@ -345,3 +345,42 @@ test("verify and logs, dispatched by hand after a deploy: the four checks again 
   assert.match(Object.values(logs?.job?.outputs ?? {})[0]?.log ?? "", /migrations applied/);
   assert.equal(worldSnapshot(sandbox), before, "verify and logs changed nothing");
 });
+
+test("after a partial failure, /devops rollback plans the recorded undo steps, a maintainer approves, and the Action takes them back", async (t) => {
+  const sandbox = await sandboxFor(t, { resolveImage: crashingImage(BINDINGS_CRASH) });
+  const { pr } = await planned(sandbox);
+  await comment(sandbox, "maya", pr, "/approve");
+  assert.equal(runsOf(sandbox, "apply").at(-1)?.conclusion, "failure");
+  const dokploy = sandbox.providers.dokploy.twin.world;
+  assert.equal(Object.keys(dokploy.projects).length, 1, "the failed apply left a project behind");
+  assert.equal(Object.keys(dokploy.domains).length, 1);
+
+  await comment(sandbox, "wes", pr, "/devops rollback");
+  const checklist = thread(sandbox, pr)
+    .filter((c) => c.body.startsWith("<!-- devops-agent:checklist -->"))
+    .at(-1)?.body;
+  assert.match(checklist ?? "", /Rollback plan/);
+  assert.equal(
+    runsOf(sandbox, "plan").at(-1)?.conclusion,
+    "success",
+    "the plan run read the undo steps' live state",
+  );
+  await comment(sandbox, "maya", pr, "/approve");
+  const rollback = runsOf(sandbox, "apply").at(-1);
+  assert.equal(rollback?.conclusion, "success", actionReport(sandbox, pr));
+  assert.deepEqual(applyOutputs(sandbox, rollback?.id).changed, [
+    "dokploy.domain.delete:hello.example.com",
+    "dokploy.application.delete:hello-service",
+    "dokploy.project.delete:hello-service",
+  ]);
+  assert.deepEqual(
+    [
+      Object.keys(dokploy.projects).length,
+      Object.keys(dokploy.applications).length,
+      Object.keys(dokploy.domains).length,
+    ],
+    [0, 0, 0],
+    "nothing of ours is left on Dokploy",
+  );
+  assert.equal(latestDeployment(sandbox)?.state, "success");
+});

@@ -122,3 +122,23 @@ test("a rollback plan takes the records in order; one resource changed twice end
     { ...PLAN, steps: [], rollbackOf: undefined },
   );
 });
+
+test("a rollback plan leaves out what cannot or need not be taken back: the deploy, and settings of an app it deletes", () => {
+  const on = (app: string, action: string, state: unknown = { image: null }) =>
+    record({ stepId: `dokploy.${action}:${app}`, action, target: app, state });
+  const plan = buildRollbackPlan({
+    applied: PLAN,
+    appliedHash: "e".repeat(64),
+    undo: [
+      on("hello-service", "application.deploy"),
+      on("other-app", "docker-provider.set", { image: "ghcr.io/acme/other@sha256:old" }),
+      on("hello-service", "environment.set", null),
+      on("hello-service", "docker-provider.set", null),
+      on("hello-service", "application.delete", { project: "hello-service", name: "hello-service" }),
+    ],
+  });
+  assert.deepEqual(
+    plan.steps.map((s) => s.id),
+    ["dokploy.docker-provider.set:other-app", "dokploy.application.delete:hello-service"],
+  );
+});
