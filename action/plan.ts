@@ -3,48 +3,33 @@
 // credentials where the provider has them: a Cloudflare token limited to DNS:Read when the Environment holds
 // one; Dokploy API keys have no scopes, so the plan run holds a key that could write, and says so.
 import * as core from "@actions/core";
-import { loadPolicy } from "../src/app/authz/policy.ts";
 import { inlineCode, neutralize } from "../src/app/markdown.ts";
-import { readPlanCheck } from "../src/app/plan-store.ts";
 import { createBridgeClient } from "../src/bridge/client.ts";
 import { judge } from "../src/providers/judge.ts";
 import type { LiveState } from "../src/providers/types.ts";
+import { currentPlan } from "./current-plan.ts";
 import { buildProviders, CLOUDFLARE_READ_SECRET, planWarnings } from "./providers.ts";
 import { InputError, need, type RunContext } from "./run-context.ts";
 import { writeSummary } from "./summary.ts";
 
 export async function plan(ctx: RunContext): Promise<boolean> {
   const inputs = need(ctx, ["pr", "headSha", "planHash", "appUrl"]);
-  const { data: repository } = await ctx.octokit.rest.repos.get({ owner: ctx.owner, repo: ctx.repo });
-  if (ctx.ref !== `refs/heads/${repository.default_branch}`) {
+  const current = await currentPlan(ctx, { headSha: inputs.headSha, missing: "nothing to read" });
+  if (ctx.ref !== `refs/heads/${current.defaultBranch}`) {
     throw new InputError(
-      `the plan run reads provider state only from ${repository.default_branch}, not ${ctx.ref}`,
+      `the plan run reads provider state only from ${current.defaultBranch}, not ${ctx.ref}`,
     );
   }
-  const stored = await readPlanCheck({
-    octokit: ctx.octokit,
-    owner: ctx.owner,
-    repo: ctx.repo,
-    headSha: inputs.headSha,
-    appSlug: ctx.appSlug,
-  });
-  if (!stored || stored.stale || stored.pinned.hash !== inputs.planHash) {
+  if (current.stale || current.pinned.hash !== inputs.planHash) {
     throw new InputError(
       `the App's current plan for ${inputs.headSha.slice(0, 7)} is not ${inputs.planHash.slice(0, 12)} (stale or replaced): nothing to read`,
     );
   }
-  const policyResult = await loadPolicy({
-    octokit: ctx.octokit,
-    owner: ctx.owner,
-    repo: ctx.repo,
-    defaultBranch: repository.default_branch,
-  });
-  if (!policyResult.ok) throw policyResult.error;
-  const thePlan = stored.pinned.plan;
+  const thePlan = current.pinned.plan;
   const { providers, cloudflare } = await buildProviders({
     ctx,
     plan: thePlan,
-    policy: policyResult.policy,
+    policy: current.policy,
     readOnly: true,
   });
   const live: Record<string, LiveState> = {};

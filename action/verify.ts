@@ -1,38 +1,24 @@
 // `verify`: the current plan's verifications only (DNS, TLS, HTTP health, the expected log line), each pass or
 // fail with its raw evidence. Changes nothing, so it needs no approval; runs on demand or on a schedule.
 import * as core from "@actions/core";
-import { loadPolicy } from "../src/app/authz/policy.ts";
 import { inlineCode, neutralize } from "../src/app/markdown.ts";
-import { readPlanCheck } from "../src/app/plan-store.ts";
 import { applyPlan } from "../src/runner/apply.ts";
+import { currentPlan } from "./current-plan.ts";
 import { buildProviders } from "./providers.ts";
-import { InputError, need, type RunContext } from "./run-context.ts";
+import { need, type RunContext } from "./run-context.ts";
 import { writeSummary } from "./summary.ts";
 
 export async function verify(ctx: RunContext): Promise<boolean> {
   const inputs = need(ctx, ["headSha"]);
-  const { data: repository } = await ctx.octokit.rest.repos.get({ owner: ctx.owner, repo: ctx.repo });
-  const stored = await readPlanCheck({
-    octokit: ctx.octokit,
-    owner: ctx.owner,
-    repo: ctx.repo,
+  const { pinned, policy } = await currentPlan(ctx, {
     headSha: inputs.headSha,
-    appSlug: ctx.appSlug,
+    missing: "nothing to verify",
   });
-  if (!stored)
-    throw new InputError(`no plan of the App for ${inputs.headSha.slice(0, 7)}: nothing to verify`);
-  const policyResult = await loadPolicy({
-    octokit: ctx.octokit,
-    owner: ctx.owner,
-    repo: ctx.repo,
-    defaultBranch: repository.default_branch,
-  });
-  if (!policyResult.ok) throw policyResult.error;
-  const thePlan = stored.pinned.plan;
+  const thePlan = pinned.plan;
   const { providers, verify: verifier } = await buildProviders({
     ctx,
     plan: thePlan,
-    policy: policyResult.policy,
+    policy,
     readOnly: true,
   });
   const result = await applyPlan({

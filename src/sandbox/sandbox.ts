@@ -28,6 +28,7 @@ import { CLOUDFLARE_EDGE } from "./lab/dns-zones.ts";
 import { type Lab, startLab } from "./lab/lab.ts";
 import { createProcessRuntime, type ProcessRuntime } from "./lab/process-runtime.ts";
 import { sampleAppImage } from "./lab/sample-app-image.ts";
+import { manifestPermissions } from "./manifest.ts";
 
 export const SANDBOX = {
   owner: "acme",
@@ -109,19 +110,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ownerLogin: SANDBOX.owner,
     publicKeyPem: keys.publicKey,
     webhookSecret: keys.webhookSecret,
-    permissions: {
-      metadata: "read",
-      contents: "write",
-      issues: "write",
-      pull_requests: "write",
-      checks: "write",
-      deployments: "write",
-      actions: "write",
-      workflows: "write",
-      secrets: "write",
-      environments: "write",
-      packages: "read",
-    },
+    permissions: manifestPermissions(),
     events: ["installation", "issue_comment", "issues", "pull_request", "push", "workflow_run"],
   });
   const server = await startAppServer({

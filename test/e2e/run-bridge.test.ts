@@ -28,6 +28,7 @@ import type { GithubTwin } from "../../src/sandbox/github/twin.ts";
 import { addUser, createRepo, pushFiles } from "../../src/sandbox/github/world.ts";
 import { publishImage } from "../../src/sandbox/github/world-packages.ts";
 import { openPullRequest } from "../../src/sandbox/github/world-pulls.ts";
+import { manifestPermissions } from "../../src/sandbox/manifest.ts";
 import { sampleFiles } from "../../src/sandbox/sandbox.ts";
 import { DEPLOY_YML, POLICY_YML } from "../support/app-loop.ts";
 import { installAppOnTwin } from "../support/app-on-twin.ts";
@@ -84,18 +85,7 @@ async function startLoop(t: TestContext): Promise<Loop> {
     }),
     account: OWNER,
     repositories: [NAME, "other-service"],
-    permissions: {
-      metadata: "read",
-      contents: "write",
-      issues: "write",
-      pull_requests: "write",
-      checks: "write",
-      deployments: "write",
-      actions: "write",
-      workflows: "write",
-      packages: "read",
-      environments: "write",
-    },
+    permissions: manifestPermissions(),
     events: ["issue_comment", "issues", "pull_request", "push"],
   }).then(({ webhookUrl }) => {
     appOrigin = new URL(webhookUrl).origin;

@@ -20,6 +20,7 @@ import { signWebhook } from "../../src/sandbox/github/webhooks.ts";
 import { addUser, createRepo, pushFiles } from "../../src/sandbox/github/world.ts";
 import { publishImage } from "../../src/sandbox/github/world-packages.ts";
 import { openPullRequest } from "../../src/sandbox/github/world-pulls.ts";
+import { manifestPermissions } from "../../src/sandbox/manifest.ts";
 import { sampleFiles } from "../../src/sandbox/sandbox.ts";
 import { installAppOnTwin, WEBHOOK_SECRET } from "./app-on-twin.ts";
 import { startGithubTwin, type TwinHarness } from "./github-twin.ts";
@@ -143,17 +144,7 @@ export async function startAppLoop(t: TestContext, options: LoopOptions = {}): P
     app: createDevopsAgentApp({ registryUrl: new URL(twin.url).origin }),
     account: OWNER,
     repositories: [NAME],
-    permissions: {
-      metadata: "read",
-      contents: "write",
-      issues: "write",
-      pull_requests: "write",
-      checks: "write",
-      deployments: "write",
-      actions: "write",
-      workflows: "write",
-      packages: "read",
-    },
+    permissions: manifestPermissions(),
     events: ["issue_comment", "issues", "pull_request", "push"],
   });
 

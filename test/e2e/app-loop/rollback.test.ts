@@ -39,6 +39,7 @@ import type { GithubTwin } from "../../../src/sandbox/github/twin.ts";
 import { addUser, createRepo, pushFiles } from "../../../src/sandbox/github/world.ts";
 import { publishImage } from "../../../src/sandbox/github/world-packages.ts";
 import { openPullRequest } from "../../../src/sandbox/github/world-pulls.ts";
+import { manifestPermissions } from "../../../src/sandbox/manifest.ts";
 import { SANDBOX, sampleFiles, startSandbox } from "../../../src/sandbox/sandbox.ts";
 import { DEPLOY_YML, POLICY_YML } from "../../support/app-loop.ts";
 import { installAppOnTwin } from "../../support/app-on-twin.ts";
@@ -94,18 +95,7 @@ async function startLoop(t: TestContext): Promise<Loop> {
     }),
     account: OWNER,
     repositories: [NAME],
-    permissions: {
-      metadata: "read",
-      contents: "write",
-      issues: "write",
-      pull_requests: "write",
-      checks: "write",
-      deployments: "write",
-      actions: "write",
-      workflows: "write",
-      packages: "read",
-      environments: "write",
-    },
+    permissions: manifestPermissions(),
     events: ["issue_comment", "issues", "pull_request", "push"],
   }).then(({ webhookUrl }) => {
     appOrigin = new URL(webhookUrl).origin;
@@ -302,16 +292,8 @@ test("[authz:deploy-needs-push] allows a writer's /devops rollback after a parti
   for (const field of ["repository", "pullNumber", "environment", "headSha", "configSha", "image"] as const) {
     assert.deepEqual(rollback.plan[field], appliedPlan.plan[field], field);
   }
+  // The image restore is left out: the same rollback deletes the application it would configure.
   assert.deepEqual(rollback.plan.steps, [
-    {
-      id: "dokploy.docker-provider.set:hello-service",
-      provider: "dokploy",
-      action: "docker-provider.set",
-      target: "hello-service",
-      risk: "update",
-      desired: { image: "ghcr.io/acme/hello-service@sha256:0ld" },
-      undo: null,
-    },
     {
       id: "dokploy.application.delete:hello-service",
       provider: "dokploy",
@@ -487,9 +469,16 @@ test("on the sandbox, the Action's real apply sends its undo records and /devops
   await say("wes", pr.number, "/devops rollback");
   const rollback = pinnedOf(checks().find((c) => c.id > (appliedCheck?.id ?? 0))?.output?.text);
   assert.equal(rollback.plan.rollbackOf, applied.hash);
+  // Newest first, less the deploy (it cannot be un-run) and the settings of the application it deletes.
   assert.deepEqual(
     rollback.plan.steps.map((s) => s.id),
-    undo.map((u) => `${u.provider}.${u.action}:${u.target}`),
+    [
+      "github.actions-secret.delete:DOKPLOY_DEPLOY_TOKEN",
+      "cloudflare.dns-record.delete:hello.example.com A",
+      "dokploy.domain.delete:hello.example.com",
+      "dokploy.application.delete:hello-service",
+      "dokploy.project.delete:hello-service",
+    ],
   );
   assert.equal(sandboxRuns(sandbox, "plan").at(-1)?.inputs["plan-hash"], rollback.hash);
 });

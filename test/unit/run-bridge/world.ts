@@ -25,6 +25,7 @@ import {
 import type { GithubTwin } from "../../../src/sandbox/github/twin.ts";
 import { addApp, addUser, createRepo, installApp, pushFiles } from "../../../src/sandbox/github/world.ts";
 import { commentAs, openPullRequest } from "../../../src/sandbox/github/world-pulls.ts";
+import { manifestPermissions } from "../../../src/sandbox/manifest.ts";
 import { SANDBOX_OCTOKIT, sampleFiles } from "../../../src/sandbox/sandbox.ts";
 import { DEPLOY_YML } from "../../support/app-loop.ts";
 import { startGithubTwin } from "../../support/github-twin.ts";
@@ -84,18 +85,7 @@ export async function startBridgeWorld(
     ownerLogin: OWNER,
     publicKeyPem: keys.publicKey,
     webhookSecret: "unused",
-    permissions: {
-      metadata: "read",
-      contents: "write",
-      issues: "write",
-      pull_requests: "write",
-      checks: "write",
-      deployments: "write",
-      actions: "write",
-      secrets: "write",
-      actions_variables: "write",
-      environments: "write",
-    },
+    permissions: manifestPermissions(),
     events: [],
   });
   const logs: string[] = [];
