@@ -15,7 +15,7 @@ import { inlineCode } from "../markdown.ts";
 import { DEFAULT_ENVIRONMENT } from "../names.ts";
 import { upsertChecklistComment, writePlanCheck } from "../plan-store.ts";
 import { type CommandContext, refuse, shortSha } from "./context.ts";
-import { dispatchRun } from "./dispatch.ts";
+import { dispatchPlanRun } from "./plan-run.ts";
 import { configErrorReply, errorReply, policyOrReply } from "./replies.ts";
 
 export type PlanMode = "plan" | "deploy";
@@ -123,31 +123,7 @@ export async function handlePlan(
 
   const pinned = pin(plan);
   await writePlanCheck({ octokit, owner, repo, pinned, detailsUrl: ctx.comment.htmlUrl });
-  const notes: string[] = [];
-  try {
-    const run = await dispatchRun({
-      octokit,
-      repository,
-      inputs: {
-        command: "plan",
-        pr: String(ctx.issueNumber),
-        "head-sha": headSha,
-        "plan-hash": pinned.hash,
-        environment,
-      },
-    });
-    notes.push(
-      run.runUrl
-        ? `🔎 The read-only [plan run](${run.runUrl}) reads the live state and fills in the diff.`
-        : "🔎 The read-only plan run reads the live state and fills in the diff.",
-    );
-  } catch (error) {
-    ctx.log.warn(`plan run dispatch failed: ${(error as Error).message}`);
-    notes.push(
-      "⚠️ The read-only plan run could not be dispatched: is the devops-agent workflow on " +
-        `${inlineCode(repository.defaultBranch)}? The live diff is missing until it runs.`,
-    );
-  }
+  const notes = [await dispatchPlanRun(ctx, { headSha, pinned })];
   if (command.mode === "plan") notes.push(PLAN_ONLY_NOTE);
   if (fork) {
     notes.push(

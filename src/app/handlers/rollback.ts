@@ -10,7 +10,7 @@ import { operatorRefusal, who } from "../authz/rules.ts";
 import { inlineCode } from "../markdown.ts";
 import { readUndo, upsertChecklistComment, writePlanCheck } from "../plan-store.ts";
 import { type CommandContext, refuse, shortSha } from "./context.ts";
-import { dispatchRun } from "./dispatch.ts";
+import { dispatchPlanRun } from "./plan-run.ts";
 
 const COMMAND = "/devops rollback";
 
@@ -61,28 +61,7 @@ export async function handleRollback(ctx: CommandContext): Promise<void> {
   });
   const pinned = pin(plan);
   await writePlanCheck({ octokit, owner, repo, pinned, detailsUrl: ctx.comment.htmlUrl });
-  let note: string;
-  try {
-    const run = await dispatchRun({
-      octokit,
-      repository,
-      inputs: {
-        command: "plan",
-        pr: String(ctx.issueNumber),
-        "head-sha": headSha,
-        "plan-hash": pinned.hash,
-        environment: plan.environment,
-      },
-    });
-    note = run.runUrl
-      ? `🔎 The read-only [plan run](${run.runUrl}) reads the live state and fills in the diff.`
-      : "🔎 The read-only plan run reads the live state and fills in the diff.";
-  } catch (error) {
-    ctx.log.warn(`plan run dispatch failed: ${(error as Error).message}`);
-    note =
-      "⚠️ The read-only plan run could not be dispatched: is the devops-agent workflow on " +
-      `${inlineCode(repository.defaultBranch)}? The live diff is missing until it runs.`;
-  }
+  const note = await dispatchPlanRun(ctx, { headSha, pinned });
   const body = renderChecklist({
     pinned,
     state: { status: "planned", requestedBy: ctx.sender.login, approvals: [] },
