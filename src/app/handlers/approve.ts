@@ -12,6 +12,7 @@ import { readPlanCheck, upsertChecklistComment } from "../plan-store.ts";
 import { type CommandContext, refuse, shortSha } from "./context.ts";
 import { activeApply, recordDeployment } from "./deployments.ts";
 import { dispatchRun } from "./dispatch.ts";
+import { ourChecksOn } from "./head-checks.ts";
 import { planRequest } from "./plan-request.ts";
 import { policyOrReply } from "./replies.ts";
 
@@ -70,14 +71,7 @@ export async function handleApprove(ctx: CommandContext, command: { hashPrefix?:
   }
   const policyResult = await policyOrReply(ctx);
   if (!policyResult) return;
-  const stored = await readPlanCheck({
-    octokit,
-    owner,
-    repo,
-    headSha,
-    appId: ctx.app.id,
-    log: { warn: (message) => ctx.log.warn(message) },
-  });
+  const stored = await readPlanCheck(ourChecksOn(ctx, headSha));
   const rebind =
     "Review the current plan, then comment `/approve` again (or `/devops deploy` for a fresh plan).";
   if (!stored || stored.stale) {

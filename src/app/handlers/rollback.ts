@@ -10,6 +10,7 @@ import { operatorRefusal, who } from "../authz/rules.ts";
 import { inlineCode } from "../markdown.ts";
 import { readUndo, upsertChecklistComment, writePlanCheck } from "../plan-store.ts";
 import { type CommandContext, refuse, shortSha } from "./context.ts";
+import { ourChecksOn } from "./head-checks.ts";
 import { dispatchPlanRun } from "./plan-run.ts";
 
 const COMMAND = "/devops rollback";
@@ -39,14 +40,7 @@ export async function handleRollback(ctx: CommandContext): Promise<void> {
     return;
   }
   const headSha = pull.head.sha;
-  const recorded = await readUndo({
-    octokit,
-    owner,
-    repo,
-    headSha,
-    appId: ctx.app.id,
-    log: { warn: (message) => ctx.log.warn(message) },
-  });
+  const recorded = await readUndo(ourChecksOn(ctx, headSha));
   if (!recorded) {
     await ctx.reply(
       `Nothing to roll back: no apply of this pull request's head ${shortSha(headSha)} recorded undo steps ` +

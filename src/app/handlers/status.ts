@@ -8,6 +8,7 @@ import { DISPATCH_REF_PREFIX } from "../names.ts";
 import { readPlanCheck } from "../plan-store.ts";
 import { type CommandContext, shortSha } from "./context.ts";
 import { deploymentsOfPlan } from "./deployments.ts";
+import { ourChecksOn } from "./head-checks.ts";
 import { planRequest } from "./plan-request.ts";
 
 export async function handleStatus(ctx: CommandContext): Promise<void> {
@@ -19,14 +20,7 @@ export async function handleStatus(ctx: CommandContext): Promise<void> {
   }
   const { data: pull } = await octokit.rest.pulls.get({ owner, repo, pull_number: ctx.issueNumber });
   const headSha = pull.head.sha;
-  const stored = await readPlanCheck({
-    octokit,
-    owner,
-    repo,
-    headSha,
-    appId: ctx.app.id,
-    log: { warn: (message) => ctx.log.warn(message) },
-  });
+  const stored = await readPlanCheck(ourChecksOn(ctx, headSha));
   if (!stored) {
     await ctx.reply(
       `**devops-agent status:** no plan for the current head ${shortSha(headSha)}. Comment \`/devops deploy\` to plan it.`,
