@@ -81,17 +81,8 @@ export async function readPlanCheck(options: {
   const isOurs = (app: { id?: number; slug?: string } | null | undefined) =>
     !!app && (appId === undefined || app.id === appId) && (appSlug === undefined || app.slug === appSlug);
   const log = options.log ?? consoleLogger;
-  const runs = await octokit.paginate(octokit.rest.checks.listForRef, {
-    owner,
-    repo,
-    ref: headSha,
-    check_name: PLAN_CHECK_NAME,
-    filter: "latest",
-    per_page: 100,
-  });
-  const ours = runs
-    .filter((run) => isOurs(run.app) && run.name === PLAN_CHECK_NAME && run.head_sha === headSha)
-    .sort((a, b) => b.id - a.id)[0];
+  const runs = await planCheckRuns({ octokit, owner, repo, headSha, filter: "latest" });
+  const ours = runs.filter((run) => isOurs(run.app)).sort((a, b) => b.id - a.id)[0];
   if (!ours) return undefined;
   const stored = storedPlan({ run: ours, headSha, where: `${owner}/${repo}@${headSha}`, log });
   if (!stored) return undefined;
@@ -126,21 +117,11 @@ export async function readUndo(options: {
 }): Promise<RecordedUndo | undefined> {
   const { octokit, owner, repo, headSha, appId } = options;
   const log = options.log ?? consoleLogger;
-  const runs = await octokit.paginate(octokit.rest.checks.listForRef, {
-    owner,
-    repo,
-    ref: headSha,
-    check_name: PLAN_CHECK_NAME,
-    status: "completed",
-    filter: "all",
-    per_page: 100,
-  });
+  const runs = await planCheckRuns({ octokit, owner, repo, headSha, status: "completed", filter: "all" });
   const applied = runs
     .filter(
       (run) =>
         run.app?.id === appId &&
-        run.name === PLAN_CHECK_NAME &&
-        run.head_sha === headSha &&
         run.status === "completed" &&
         (run.conclusion === "success" || run.conclusion === "failure"),
     )
@@ -153,6 +134,30 @@ export async function readUndo(options: {
     if (stored.undo.length > 0) return { pinned: stored.pinned, checkRunId: run.id, undo: stored.undo };
   }
   return undefined;
+}
+
+/**
+ * The check runs named PLAN_CHECK_NAME on exactly this head commit, every page, of any App: the caller keeps
+ * its own (readPlanCheck and readUndo differ only in which of those they trust and in the listing's filter).
+ */
+async function planCheckRuns(options: {
+  octokit: GithubApi;
+  owner: string;
+  repo: string;
+  headSha: string;
+  status?: "completed";
+  filter: "latest" | "all";
+}) {
+  const { octokit, owner, repo, headSha, ...only } = options;
+  const runs = await octokit.paginate(octokit.rest.checks.listForRef, {
+    owner,
+    repo,
+    ref: headSha,
+    check_name: PLAN_CHECK_NAME,
+    ...only,
+    per_page: 100,
+  });
+  return runs.filter((run) => run.name === PLAN_CHECK_NAME && run.head_sha === headSha);
 }
 
 /** Completes the plan's check run as stale (see STALE_CONCLUSION); its plan stays readable, marked stale. */
