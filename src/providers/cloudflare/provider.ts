@@ -189,26 +189,11 @@ export class CloudflareProvider implements Provider {
   /** The record a delete is about: ours first when several share the name and type (round-robin A records). */
   async #findToDelete(target: DeleteTarget): Promise<{ zoneId: string; record: FoundRecord } | null> {
     const zone = await this.#zoneOf(target.name);
-    const records: FoundRecord[] = [];
-    for await (const r of this.#cf.dns.records.list({
-      zone_id: zone.id,
-      name: { exact: target.name },
-      per_page: 100,
-    })) {
-      if (r.type !== target.type) continue;
-      records.push({
-        id: r.id,
-        state: {
-          zone: zone.name,
-          name: r.name,
-          type: r.type as RecordType,
-          content: r.content ?? "",
-          proxied: r.proxied ?? false,
-          ttl: r.ttl,
-          comment: r.comment ?? null,
-        },
-      });
-    }
+    const records = await this.#recordsNamed({
+      zone,
+      name: target.name,
+      keep: (type) => type === target.type,
+    });
     const record = records.find((r) => isOurs(r.state.comment, null)) ?? records[0];
     return record ? { zoneId: zone.id, record } : null;
   }
@@ -255,19 +240,43 @@ export class CloudflareProvider implements Provider {
    * may repeat); else an A/AAAA/CNAME on the name that would conflict (81053/81057), so judge sees it.
    */
   async #find(desired: DnsRecordState): Promise<FoundRecord | null> {
-    const zoneId = await this.#zoneId(desired.zone);
+    const zone = { id: await this.#zoneId(desired.zone), name: desired.zone };
+    const records = await this.#recordsNamed({
+      zone,
+      name: desired.name,
+      keep: (type) => RECORD_TYPES.includes(type),
+    });
+    const sameType = records.filter((r) => r.state.type === desired.type);
+    return (
+      sameType.find((r) => r.state.content === desired.content) ??
+      sameType[0] ??
+      records.find((r) => conflicts(r.state.type, desired.type)) ??
+      null
+    );
+  }
+
+  /**
+   * The records named exactly `name` in a zone, of the types `keep` takes, as DnsRecordState: the one reading
+   * behind both a step's find and a delete's. Auto-pagination: the SDK asks for the next page until one comes
+   * back empty.
+   */
+  async #recordsNamed(options: {
+    zone: { id: string; name: string };
+    name: string;
+    keep: (type: string) => boolean;
+  }): Promise<FoundRecord[]> {
+    const { zone, name, keep } = options;
     const records: FoundRecord[] = [];
-    // Auto-pagination: the SDK asks for the next page until one comes back empty.
     for await (const r of this.#cf.dns.records.list({
-      zone_id: zoneId,
-      name: { exact: desired.name },
+      zone_id: zone.id,
+      name: { exact: name },
       per_page: 100,
     })) {
-      if (!RECORD_TYPES.includes(r.type)) continue;
+      if (!keep(r.type)) continue;
       records.push({
         id: r.id,
         state: {
-          zone: desired.zone,
+          zone: zone.name,
           name: r.name,
           type: r.type as RecordType,
           content: r.content ?? "",
@@ -277,13 +286,7 @@ export class CloudflareProvider implements Provider {
         },
       });
     }
-    const sameType = records.filter((r) => r.state.type === desired.type);
-    return (
-      sameType.find((r) => r.state.content === desired.content) ??
-      sameType[0] ??
-      records.find((r) => conflicts(r.state.type, desired.type)) ??
-      null
-    );
+    return records;
   }
 
   async #retrying<T>(fn: () => Promise<T>): Promise<T> {
