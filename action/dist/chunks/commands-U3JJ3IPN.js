@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import"./chunk-TZN7URKK.js";async function t(r){switch(r.command){case"plan":return(await import("./plan-MXPCKDJD.js")).plan(r);case"apply":return(await import("./apply-JYADLGBL.js")).apply(r);case"verify":return(await import("./verify-TNO3B6DK.js")).verify(r);case"logs":return(await import("./logs-6RQOIAQW.js")).logs(r);case"doctor":return(await import("./doctor-MN7AF4PP.js")).doctor(r)}}export{t as runCommand};
