@@ -5,6 +5,7 @@ import { getAccess } from "../authz/permission.ts";
 import { cancelRefusal } from "../authz/rules.ts";
 import { markPlanStale, readPlanCheck, upsertChecklistComment } from "../plan-store.ts";
 import { type CommandContext, refuse, shortSha } from "./context.ts";
+import { ourChecksOn } from "./head-checks.ts";
 import { planRequest } from "./plan-request.ts";
 
 export async function handleCancel(ctx: CommandContext): Promise<void> {
@@ -15,14 +16,7 @@ export async function handleCancel(ctx: CommandContext): Promise<void> {
     return;
   }
   const { data: pull } = await octokit.rest.pulls.get({ owner, repo, pull_number: ctx.issueNumber });
-  const stored = await readPlanCheck({
-    octokit,
-    owner,
-    repo,
-    headSha: pull.head.sha,
-    appId: ctx.app.id,
-    log: { warn: (message) => ctx.log.warn(message) },
-  });
+  const stored = await readPlanCheck(ourChecksOn(ctx, pull.head.sha));
   if (!stored || stored.stale) {
     await ctx.reply(`There is no pending plan for head ${shortSha(pull.head.sha)}: nothing to cancel.`);
     return;
