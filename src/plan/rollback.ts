@@ -11,6 +11,20 @@ export interface UndoRecordLike {
   state: unknown;
 }
 
+/** One undo record as a rollback step: a `*.delete` wants the resource gone; anything else its recorded state. */
+export function rollbackStep(record: UndoRecordLike): Step {
+  const remove = record.action.endsWith(".delete");
+  return {
+    id: rollbackStepId(record),
+    provider: record.provider,
+    action: record.action,
+    target: record.target,
+    risk: remove ? "delete" : "update",
+    desired: remove ? null : record.state,
+    undo: null,
+  };
+}
+
 export function rollbackStepId(record: Pick<UndoRecordLike, "provider" | "action" | "target">): string {
   return `${record.provider}.${record.action}:${record.target}`;
 }
@@ -32,18 +46,9 @@ export function buildRollbackPlan(options: {
     undo.filter((r) => r.provider === "dokploy" && r.action === "application.delete").map((r) => r.target),
   );
   for (const record of undo.filter((r) => takesBack(r, deletedApps))) {
-    const id = rollbackStepId(record);
-    const remove = record.action.endsWith(".delete");
-    steps.delete(id);
-    steps.set(id, {
-      id,
-      provider: record.provider,
-      action: record.action,
-      target: record.target,
-      risk: remove ? "delete" : "update",
-      desired: remove ? null : record.state,
-      undo: null,
-    });
+    const step = rollbackStep(record);
+    steps.delete(step.id);
+    steps.set(step.id, step);
   }
   return {
     version: 1,

@@ -28,19 +28,8 @@ export interface ProviderFixture {
   undoStep?(record: UndoRecord): Step;
 }
 
-/** A rollback plan's step for one undo record, built the way the App builds it (`/devops rollback`). */
-export function rollbackStep(record: UndoRecord): Step {
-  const removes = record.action.endsWith(".delete");
-  return {
-    id: `${record.provider}.${record.action}:${record.target}`,
-    provider: record.provider,
-    action: record.action,
-    target: record.target,
-    risk: removes ? "delete" : "update",
-    desired: removes ? null : record.state,
-    undo: null,
-  };
-}
+/** A rollback plan's step for one undo record: the App's own (`/devops rollback` builds its plan with it). */
+export { rollbackStep } from "../../src/plan/rollback.ts";
 
 /** A plan around steps, for the runner. */
 export function planOf(steps: Step[]): Plan {
