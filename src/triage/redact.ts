@@ -15,6 +15,9 @@ const MIN_FRAGMENT = 8;
 
 type Replacer = (text: string) => string;
 
+/** An environment-variable-style name such as DOKPLOY_API_KEY: at least one underscore, upper case only. */
+const SECRET_NAME = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+[:.)]*$/;
+
 const KEY_WORDS =
   "password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|client[_-]?secret";
 
@@ -43,7 +46,10 @@ const SHAPES: readonly Replacer[] = [
         `\\b([\\w.-]*(?:${KEY_WORDS})[\\w.-]*)(["']?\\s*[=:]\\s*)(["']?)(?!\\[REDACTED\\]|\\*\\*\\*)([^\\s"'&;,]+)`,
         "gi",
       ),
-      `$1$2$3${REDACTED}`,
+      (all, key: string, sep: string, quote: string, value: string) =>
+        // An ALL_CAPS identifier is a secret's *name* (`secret.set:DOKPLOY_DEPLOY_TOKEN`, `token: GITHUB_TOKEN`),
+        // which says where a value lives, not the value: left readable. Checked case-sensitively.
+        SECRET_NAME.test(value) ? all : `${key}${sep}${quote}${REDACTED}`,
     ),
 ];
 

@@ -86,3 +86,14 @@ describe("redact", () => {
     assert.equal(redact("a b c", { secrets: ["a", ""] }), "a b c");
   });
 });
+
+it("leaves a secret's name after a key word readable, never a value in its place", () => {
+  assert.equal(
+    redact("stopped at github.actions-secret.set:DOKPLOY_DEPLOY_TOKEN: drift"),
+    "stopped at github.actions-secret.set:DOKPLOY_DEPLOY_TOKEN: drift",
+  );
+  assert.equal(redact("token: GITHUB_TOKEN"), "token: GITHUB_TOKEN");
+  assert.equal(redact("token: Ghp_Mixed_Case9"), `token: ${REDACTED}`);
+  assert.equal(redact("password=hunter_two_x"), `password=${REDACTED}`);
+  assert.equal(redact("api_key=abc123"), `api_key=${REDACTED}`);
+});

@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import"./chunk-TZN7URKK.js";async function t(r){switch(r.command){case"plan":return(await import("./plan-KOO2CRZC.js")).plan(r);case"apply":return(await import("./apply-2IIMNXSI.js")).apply(r);case"verify":return(await import("./verify-OIFFZGJ4.js")).verify(r);case"logs":return(await import("./logs-JEWDIEFA.js")).logs(r);case"doctor":return(await import("./doctor-SXQALRFL.js")).doctor(r)}}export{t as runCommand};
