@@ -11,6 +11,7 @@ import { verifyApproval } from "../src/runner/gate.ts";
 import { renderApplyReport, renderRefusal } from "../src/runner/report.ts";
 import { diagnose } from "../src/triage/index.ts";
 import type { Diagnosis } from "../src/triage/types.ts";
+import { checkOutputs, describeWith } from "./checks.ts";
 import { buildProviders, planWarnings } from "./providers.ts";
 import { need, type RunContext } from "./run-context.ts";
 import { writeSummary } from "./summary.ts";
@@ -84,10 +85,7 @@ export async function apply(ctx: RunContext): Promise<boolean> {
         for (const o of outcomes) if (o.status === "running") core.info(`→ ${o.id}`);
         progress.push(outcomes);
       },
-      describe: async (step) => {
-        const check = await verify.check(step);
-        return { detail: check.detail, evidence: check.evidence };
-      },
+      describe: describeWith(verify),
     });
   } catch (error) {
     // Building a provider failed (a missing secret or policy field): nothing ran.
@@ -148,14 +146,7 @@ export async function apply(ctx: RunContext): Promise<boolean> {
     description: result.ok ? "applied and verified" : failureLine(result).slice(0, 140),
     ...(appUrl && result.ok ? { environmentUrl: appUrl } : {}),
   });
-  const checks = result.outcomes
-    .filter((o) => plan.steps.find((s) => s.id === o.id)?.risk === "read")
-    .map((o) => ({
-      name: plan.steps.find((s) => s.id === o.id)?.action ?? o.id,
-      ok: o.status === "done",
-      detail: ctx.secrets.redact(o.detail ?? o.error?.message ?? o.status),
-      evidence: JSON.parse(ctx.secrets.redact(JSON.stringify(o.evidence ?? {}))) as unknown,
-    }));
+  const checks = checkOutputs(ctx, plan, result.outcomes);
   core.setOutput("result", result.ok ? "pass" : "fail");
   core.setOutput("checks", JSON.stringify(checks));
   core.setOutput("changed", JSON.stringify(result.changed));

@@ -3,6 +3,7 @@
 import * as core from "@actions/core";
 import { inlineCode, neutralize } from "../src/app/markdown.ts";
 import { applyPlan } from "../src/runner/apply.ts";
+import { checkOutputs, describeWith } from "./checks.ts";
 import { currentPlan } from "./current-plan.ts";
 import { buildProviders } from "./providers.ts";
 import { need, type RunContext } from "./run-context.ts";
@@ -25,17 +26,9 @@ export async function verify(ctx: RunContext): Promise<boolean> {
     plan: thePlan,
     providers,
     verifyOnly: true,
-    describe: async (step) => {
-      const check = await verifier.check(step);
-      return { detail: check.detail, evidence: check.evidence };
-    },
+    describe: describeWith(verifier),
   });
-  const checks = result.outcomes.map((o) => ({
-    name: thePlan.steps.find((s) => s.id === o.id)?.action ?? o.id,
-    ok: o.status === "done",
-    detail: ctx.secrets.redact(o.detail ?? o.error?.message ?? o.status),
-    evidence: JSON.parse(ctx.secrets.redact(JSON.stringify(o.evidence ?? {}))) as unknown,
-  }));
+  const checks = checkOutputs(ctx, thePlan, result.outcomes);
   await writeSummary(
     ctx,
     [

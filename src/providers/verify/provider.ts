@@ -26,6 +26,8 @@ export class VerifyProvider implements Provider {
   readonly #attempts: number;
   readonly #interval: number;
   readonly #sleep: (ms: number) => Promise<void>;
+  /** Each step's latest check, so a report shows the evidence its verdict was made on without checking again. */
+  readonly #last = new Map<string, CheckResult>();
 
   constructor(options: VerifyProviderOptions = {}) {
     const timeout = options.timeout ?? 5000;
@@ -62,6 +64,11 @@ export class VerifyProvider implements Provider {
     return (await this.#run(step)).result;
   }
 
+  /** The step's latest check (by read, apply or check), if it ran. */
+  lastCheck(step: Step): CheckResult | undefined {
+    return this.#last.get(step.id);
+  }
+
   async read(step: Step): Promise<LiveState> {
     const { state } = await this.#run(step);
     return { exists: true, ours: true, state };
@@ -86,6 +93,12 @@ export class VerifyProvider implements Provider {
   }
 
   async #run(step: Step): Promise<Outcome> {
+    const outcome = await this.#check(step);
+    this.#last.set(step.id, outcome.result);
+    return outcome;
+  }
+
+  async #check(step: Step): Promise<Outcome> {
     if (!this.handles(step)) {
       throw new ProviderError({
         provider: "verify",

@@ -236,6 +236,9 @@ test("apply retries until the app comes up late, then returns the passing state"
   const live = await verify.apply(httpStep);
   assert.deepEqual(lab.sleeps, [1000, 1000]);
   assert.ok(matches(live, httpStep.desired), JSON.stringify(live));
+  // The evidence a report shows is the passing check's, kept without checking again.
+  assert.equal(verify.lastCheck(httpStep)?.ok, true);
+  assert.equal(verify.lastCheck(httpStep)?.evidence.status, 200);
 });
 
 test("apply throws PostconditionError with the last check's evidence when it never passes", async (t) => {
@@ -253,4 +256,5 @@ test("apply throws PostconditionError with the last check's evidence when it nev
   );
   assert.deepEqual(sleeps, [1000, 1000]);
   assert.equal(matches(error.live, logStep("never logged").desired), false);
+  assert.equal(verify.lastCheck(logStep("never logged"))?.ok, false, "the last, failing check is kept");
 });
