@@ -4,8 +4,9 @@
 // one; Dokploy API keys have no scopes, so the plan run holds a key that could write, and says so.
 import * as core from "@actions/core";
 import { inlineCode, neutralize } from "../src/app/markdown.ts";
+import { liveDiffSection } from "../src/app/run-bridge/live-diff.ts";
 import { createBridgeClient } from "../src/bridge/client.ts";
-import { judge } from "../src/providers/judge.ts";
+import { recordedState } from "../src/providers/judge.ts";
 import type { LiveState } from "../src/providers/types.ts";
 import { currentPlan } from "./current-plan.ts";
 import { buildProviders, CLOUDFLARE_READ_SECRET, planWarnings } from "./providers.ts";
@@ -33,25 +34,17 @@ export async function plan(ctx: RunContext): Promise<boolean> {
     readOnly: true,
   });
   const live: Record<string, LiveState> = {};
-  const rows: string[] = ["| step | live now | at apply |", "|---|---|---|"];
   for (const step of thePlan.steps) {
-    if (step.risk === "read") continue;
-    const provider = providers.find((p) => p.handles(step));
-    // GitHub secrets cannot be listed with the job token; apply reads them with the App's short-lived token.
-    if (!provider) {
-      rows.push(
-        `| ${inlineCode(`${step.action} ${step.target}`, { table: true })} | not readable by the plan run | read at apply |`,
-      );
-      continue;
-    }
-    const state = await provider.read(step);
-    live[step.id] = state;
-    const verdict = judge({ ...step, expected: state.exists ? state.state : null }, state);
-    const now = !state.exists ? "absent" : state.ours ? "exists, ours" : "exists, **not ours**";
-    const then =
-      verdict === "skip" ? "nothing to do" : verdict === "apply" ? "change" : "refused unless adopted";
-    rows.push(`| ${inlineCode(`${step.action} ${step.target}`, { table: true })} | ${now} | ${then} |`);
+    // GitHub secrets cannot be listed with the job token (apply reads them with the App's short-lived one);
+    // verify steps are checked after apply.
+    const provider = step.risk === "read" ? undefined : providers.find((p) => p.handles(step));
+    if (provider) live[step.id] = await provider.read(step);
   }
+  // The same table the App puts in the checklist, judged by the kernel's rule on the plan as it will be filled.
+  const filled = thePlan.steps.map((step) => {
+    const state = live[step.id];
+    return state ? { ...step, expected: recordedState(state) } : step;
+  });
   const bridge = createBridgeClient({
     appUrl: inputs.appUrl,
     getIdToken: (audience) => core.getIDToken(audience),
@@ -72,8 +65,7 @@ export async function plan(ctx: RunContext): Promise<boolean> {
     [
       `### devops-agent plan: live diff for ${inlineCode(planHash.slice(0, 12))}`,
       "",
-      ...rows,
-      "",
+      ...liveDiffSection(filled, live),
       ...warnings.map((w) => `> ⚠️ ${neutralize(w)}\n`),
       credentials,
       "Dokploy API keys have no scopes: the plan run's key could write, and the plan run only reads.",

@@ -25,6 +25,14 @@ export function judge(step: Step, live: LiveState): Verdict {
 }
 
 /**
+ * A live state as a plan records it (a step's `expected`, an undo's "what was there"): the allow-listed state,
+ * or null for absent, which is what `matches` reads back.
+ */
+export function recordedState(live: LiveState): unknown {
+  return live.exists ? live.state : null;
+}
+
+/**
  * Whether live state is `target`: null means absent; otherwise every field the target names must be equal
  * (providers report allow-listed fields in the shape of `desired`; fields the target does not name are not
  * ours to judge, e.g. timestamps).

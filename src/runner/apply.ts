@@ -6,7 +6,7 @@
 // Verification steps (risk `read`) change nothing: they run after the changes and each reports its evidence.
 import { RESTORE_EXPECTED } from "../plan/build.ts";
 import type { Plan, Step } from "../plan/types.ts";
-import { judge } from "../providers/judge.ts";
+import { judge, recordedState } from "../providers/judge.ts";
 import { type LiveState, type Provider, ProviderError } from "../providers/types.ts";
 
 export type StepStatus = "pending" | "running" | "done" | "skipped" | "failed" | "drift";
@@ -170,7 +170,7 @@ export function undoRecord(step: Step, before: LiveState): UndoRecord | undefine
     action: step.undo.action,
     target: step.target,
     // Restoring a state that did not exist means removing what the step set: recorded as null.
-    state: restores ? (before.exists ? before.state : null) : step.undo.state,
+    state: restores ? recordedState(before) : step.undo.state,
   };
 }
 

@@ -4,8 +4,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Step } from "../../src/plan/types.ts";
 import { CloudflareProvider, sslLoopWarning } from "../../src/providers/cloudflare/index.ts";
-import { judge } from "../../src/providers/judge.ts";
-import { type LiveState, ProviderError } from "../../src/providers/types.ts";
+import { judge, recordedState } from "../../src/providers/judge.ts";
+import { ProviderError } from "../../src/providers/types.ts";
 import { applyPlan, type UndoRecord } from "../../src/runner/apply.ts";
 import type { TokenScope } from "../../src/sandbox/cloudflare/state.ts";
 import type { HandlerContext, HandlerTable } from "../../src/sandbox/cloudflare/twin.ts";
@@ -289,7 +289,7 @@ test("cloudflare warnings: a zone the token cannot see yields a could-not-check 
 
 // ---- taking a record back (a rollback's dns-record.delete) ----------------------------------------------
 
-const stateOf = (live: LiveState) => (live.exists ? live.state : null);
+const stateOf = recordedState;
 const DELETE_OP = "dns-records-for-a-zone-delete-dns-record";
 
 test("cloudflare undo: a delete whose answer was lost after Cloudflare removed the record is done, not an error", async (t) => {

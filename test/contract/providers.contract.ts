@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { type TestContext, test } from "node:test";
 import type { Plan, Step } from "../../src/plan/types.ts";
-import { judge, matches } from "../../src/providers/judge.ts";
+import { judge, matches, recordedState } from "../../src/providers/judge.ts";
 import { PostconditionError, type Provider, ProviderError } from "../../src/providers/types.ts";
 import { applyPlan, type UndoRecord, undoRecord } from "../../src/runner/apply.ts";
 
@@ -48,7 +48,7 @@ export function planOf(steps: Step[]): Plan {
 /** The plan run's part: the rollback step's `expected` is the live state read when it was planned. */
 async function planned(provider: Provider, step: Step): Promise<Step> {
   const live = await provider.read(step);
-  return { ...step, expected: live.exists ? live.state : null };
+  return { ...step, expected: recordedState(live) };
 }
 
 export interface SetupOptions {

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import type { TestContext } from "node:test";
 import { buildPlan } from "../../src/plan/build.ts";
 import type { Plan } from "../../src/plan/types.ts";
+import { recordedState } from "../../src/providers/judge.ts";
 import type { Provider } from "../../src/providers/types.ts";
 import { ManualClock } from "../../src/sandbox/clock.ts";
 import type { FaultOptions as CloudflareFaults } from "../../src/sandbox/cloudflare/faults.ts";
@@ -46,7 +47,7 @@ export async function planRun(plan: Plan, providers: readonly Provider[]): Promi
     const provider = providers.find((p) => p.handles(step));
     assert.ok(provider, step.id);
     const live = await provider.read(step);
-    steps.push({ ...step, expected: live.exists ? live.state : null });
+    steps.push({ ...step, expected: recordedState(live) });
   }
   return { ...plan, steps };
 }

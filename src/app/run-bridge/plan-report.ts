@@ -6,6 +6,7 @@ import type { PlanReportRequest } from "../../bridge/protocol.ts";
 import { renderChecklist } from "../../plan/checklist.ts";
 import { pin } from "../../plan/hash.ts";
 import type { Plan } from "../../plan/types.ts";
+import { recordedState } from "../../providers/judge.ts";
 import type { LiveState } from "../../providers/types.ts";
 import { httpStatus } from "../authz/http-status.ts";
 import type { AppIdentity, HandlerLog } from "../handlers/context.ts";
@@ -136,7 +137,7 @@ export function fillExpected(plan: Plan, live: Record<string, LiveState>): Plan 
     steps: plan.steps.map((step) => {
       const state = live[step.id];
       if (step.provider === "verify" || !state) return step;
-      return { ...step, expected: state.exists ? state.state : null };
+      return { ...step, expected: recordedState(state) };
     }),
   };
 }

@@ -8,6 +8,7 @@ import { parseDeployConfig } from "../../../src/config/load.ts";
 import { buildPlan } from "../../../src/plan/build.ts";
 import type { Step } from "../../../src/plan/types.ts";
 import { DokployProvider } from "../../../src/providers/dokploy/index.ts";
+import { recordedState } from "../../../src/providers/judge.ts";
 import type { Provider } from "../../../src/providers/types.ts";
 import { applyPlan, type UndoRecord } from "../../../src/runner/apply.ts";
 import { ManualClock } from "../../../src/sandbox/clock.ts";
@@ -53,7 +54,7 @@ async function planned(provider: Provider, steps: Step[]): Promise<Step[]> {
   const out: Step[] = [];
   for (const step of steps) {
     const live = await provider.read(step);
-    out.push({ ...step, expected: live.exists ? live.state : null });
+    out.push({ ...step, expected: recordedState(live) });
   }
   return out;
 }
