@@ -8,8 +8,8 @@ import { atLeast, getAccess } from "../authz/permission.ts";
 import { approverRefusal, who } from "../authz/rules.ts";
 import { inlineCode } from "../markdown.ts";
 import { APPROVAL_REF_PREFIX, DISPATCH_REF_PREFIX } from "../names.ts";
-import { readPlanCheck, upsertChecklistComment } from "../plan-store.ts";
-import { type CommandContext, refuse, shortSha } from "./context.ts";
+import { readPlanCheck } from "../plan-store.ts";
+import { type CommandContext, refuse, shortSha, writeChecklist } from "./context.ts";
 import { activeApply, recordDeployment } from "./deployments.ts";
 import { dispatchRun } from "./dispatch.ts";
 import { ourChecksOn } from "./head-checks.ts";
@@ -227,14 +227,7 @@ export async function handleApprove(ctx: CommandContext, command: { hashPrefix?:
       approvals: [{ login, at: ctx.comment.createdAt, ...(run.runUrl ? { runUrl: run.runUrl } : {}) }],
     },
   });
-  await upsertChecklistComment({
-    octokit,
-    owner,
-    repo,
-    issueNumber: ctx.issueNumber,
-    body,
-    appSlug: ctx.app.slug,
-  });
+  await writeChecklist(ctx, body);
   await recordDeployment({
     octokit,
     repository,

@@ -3,8 +3,8 @@
 import { renderChecklist } from "../../plan/checklist.ts";
 import { getAccess } from "../authz/permission.ts";
 import { cancelRefusal } from "../authz/rules.ts";
-import { markPlanStale, readPlanCheck, upsertChecklistComment } from "../plan-store.ts";
-import { type CommandContext, refuse, shortSha } from "./context.ts";
+import { markPlanStale, readPlanCheck } from "../plan-store.ts";
+import { type CommandContext, refuse, shortSha, writeChecklist } from "./context.ts";
 import { ourChecksOn } from "./head-checks.ts";
 import { planRequest } from "./plan-request.ts";
 
@@ -46,12 +46,5 @@ export async function handleCancel(ctx: CommandContext): Promise<void> {
     pinned: stored.pinned,
     state: { status: "cancelled", requestedBy: requester || ctx.sender.login, approvals: [] },
   });
-  await upsertChecklistComment({
-    octokit,
-    owner,
-    repo,
-    issueNumber: ctx.issueNumber,
-    body,
-    appSlug: ctx.app.slug,
-  });
+  await writeChecklist(ctx, body);
 }

@@ -5,7 +5,7 @@
 import type { Refusal } from "../authz/rules.ts";
 import { who } from "../authz/rules.ts";
 import { inlineCode } from "../markdown.ts";
-import type { GithubApi } from "../plan-store.ts";
+import { type GithubApi, upsertChecklistComment } from "../plan-store.ts";
 
 export interface AppOptions {
   /** The OCI registry images are resolved in: GHCR by default; the sandbox passes the twin's origin. */
@@ -58,6 +58,18 @@ export async function refuse(
   const fix = options.fix ? ` ${options.fix}` : "";
   ctx.log.info(`refused ${options.action} by ${ctx.sender.login}: ${options.refusal.id}`);
   await ctx.reply(`${who(ctx.sender.login)} cannot ${options.action}: ${options.refusal.reason}.${fix}`);
+}
+
+/** Updates (or creates) the App's own sticky checklist on the thread the command came from. */
+export async function writeChecklist(ctx: CommandContext, body: string): Promise<void> {
+  await upsertChecklistComment({
+    octokit: ctx.octokit,
+    owner: ctx.repository.owner,
+    repo: ctx.repository.repo,
+    issueNumber: ctx.issueNumber,
+    body,
+    appSlug: ctx.app.slug,
+  });
 }
 
 export function shortSha(sha: string): string {

@@ -13,8 +13,8 @@ import { operatorRefusal, who } from "../authz/rules.ts";
 import { ImageError, resolveImageDigest } from "../image-digest.ts";
 import { inlineCode } from "../markdown.ts";
 import { DEFAULT_ENVIRONMENT } from "../names.ts";
-import { upsertChecklistComment, writePlanCheck } from "../plan-store.ts";
-import { type CommandContext, refuse, shortSha } from "./context.ts";
+import { writePlanCheck } from "../plan-store.ts";
+import { type CommandContext, refuse, shortSha, writeChecklist } from "./context.ts";
 import { dispatchPlanRun } from "./plan-run.ts";
 import { configErrorReply, errorReply, policyOrReply } from "./replies.ts";
 
@@ -149,14 +149,7 @@ export async function handlePlan(
       .join("\n");
   }
   body = `${body}\n${notes.join("\n\n")}\n`;
-  await upsertChecklistComment({
-    octokit,
-    owner,
-    repo,
-    issueNumber: ctx.issueNumber,
-    body,
-    appSlug: ctx.app.slug,
-  });
+  await writeChecklist(ctx, body);
   ctx.log.info(
     `planned ${pinned.hash} for ${owner}/${repo}#${ctx.issueNumber} (${command.mode}) by ${who(ctx.sender.login)}`,
   );

@@ -8,8 +8,8 @@ import { buildRollbackPlan } from "../../plan/rollback.ts";
 import { getAccess } from "../authz/permission.ts";
 import { operatorRefusal, who } from "../authz/rules.ts";
 import { inlineCode } from "../markdown.ts";
-import { readUndo, upsertChecklistComment, writePlanCheck } from "../plan-store.ts";
-import { type CommandContext, refuse, shortSha } from "./context.ts";
+import { readUndo, writePlanCheck } from "../plan-store.ts";
+import { type CommandContext, refuse, shortSha, writeChecklist } from "./context.ts";
 import { ourChecksOn } from "./head-checks.ts";
 import { dispatchPlanRun } from "./plan-run.ts";
 
@@ -60,14 +60,7 @@ export async function handleRollback(ctx: CommandContext): Promise<void> {
     pinned,
     state: { status: "planned", requestedBy: ctx.sender.login, approvals: [] },
   });
-  await upsertChecklistComment({
-    octokit,
-    owner,
-    repo,
-    issueNumber: ctx.issueNumber,
-    body: `${body}\n${note}\n`,
-    appSlug: ctx.app.slug,
-  });
+  await writeChecklist(ctx, `${body}\n${note}\n`);
   ctx.log.info(
     `planned rollback ${pinned.hash} of ${recorded.pinned.hash} for ${owner}/${repo}#${ctx.issueNumber} ` +
       `(${plan.steps.length} undo steps) by ${who(ctx.sender.login)}`,
