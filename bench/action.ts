@@ -14,6 +14,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
+import { ACTION_BUILD_OPTIONS } from "../scripts/action-build-options.ts";
 
 const GOAL_FIRST_OUTPUT_MS = 200;
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -32,18 +33,7 @@ interface Timing {
 }
 
 // scripts/build-action.ts's options, so the baseline and the breakdown are bundled as the Action is.
-const BUILD_OPTIONS = {
-  bundle: true,
-  platform: "node",
-  target: "node24",
-  format: "esm",
-  minify: true,
-  legalComments: "linked",
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
-  logLevel: "warning",
-} as const;
+const BUILD_OPTIONS = ACTION_BUILD_OPTIONS;
 
 const scratch = mkdtempSync(join(tmpdir(), "action-bench-"));
 try {

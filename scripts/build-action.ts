@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { build } from "esbuild";
+import { ACTION_BUILD_OPTIONS } from "./action-build-options.ts";
 
 const committed = new URL("../action/dist/", import.meta.url).pathname;
 const check = process.argv.includes("--check");
@@ -15,19 +16,9 @@ if (!check) rmSync(committed, { recursive: true, force: true });
 await build({
   entryPoints: { index: new URL("../action/main.ts", import.meta.url).pathname },
   outdir,
-  bundle: true,
+  ...ACTION_BUILD_OPTIONS,
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
-  platform: "node",
-  target: "node24",
-  format: "esm",
-  minify: true,
-  legalComments: "linked",
-  // Some bundled CommonJS dependencies call require(); give each ESM chunk one.
-  banner: {
-    js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-  },
-  logLevel: "warning",
 });
 
 function files(dir: string): Map<string, Buffer> {
