@@ -222,7 +222,7 @@ function encodings(value: string): string[] {
   ];
 }
 
-test("[secrets:never-posted] refuses to post any secret: fuzzed placements in the failing app's output never reach a comment, log, summary, check run or status", async (t) => {
+test("[secrets:never-posted] refuses to post any secret: fuzzed placements in the failing app's output never reach a comment, log, summary, check run or status", async () => {
   for (const seed of [11, 29]) {
     const random = mulberry32(seed);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
