@@ -2,6 +2,7 @@
 // runner's masker (`::add-mask::`) before anything can print it; only then are the command's modules loaded
 // (split into their own chunks, so this first output does not wait for the providers' SDKs to load).
 import * as core from "@actions/core";
+import { parseSecretsInput } from "./inputs.ts";
 
 export async function run(): Promise<void> {
   maskInputs();
@@ -31,11 +32,7 @@ function maskInputs(): void {
   const secrets = core.getInput("secrets");
   if (!secrets.trim()) return;
   try {
-    const parsed = JSON.parse(secrets) as unknown;
-    if (parsed && typeof parsed === "object") {
-      for (const value of Object.values(parsed))
-        if (typeof value === "string" && value) core.setSecret(value);
-    }
+    for (const value of Object.values(parseSecretsInput(secrets))) if (value) core.setSecret(value);
   } catch {
     // readRunContext reports a malformed input, without echoing it.
   }

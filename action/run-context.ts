@@ -4,6 +4,9 @@ import * as core from "@actions/core";
 import * as github from "@actions/github";
 import type { GithubApi } from "../src/app/plan-store.ts";
 import { SecretRegistry } from "../src/runner/secrets.ts";
+import { InputError, parseSecretsInput } from "./inputs.ts";
+
+export { InputError };
 
 export const COMMANDS = ["plan", "apply", "verify", "logs", "doctor"] as const;
 export type ActionCommand = (typeof COMMANDS)[number];
@@ -47,19 +50,12 @@ export interface RunnerSettings {
   connectTo: Record<string, string> | undefined;
 }
 
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "InputError";
-  }
-}
-
 export function readRunContext(): RunContext {
   const secrets = new SecretRegistry({ onRegister: (value) => core.setSecret(value) });
   const token = core.getInput("github-token", { required: true });
   secrets.add("github-token", token);
   const secretsJson = core.getInput("secrets");
-  if (secretsJson.trim()) secrets.addAll(parseSecrets(secretsJson));
+  if (secretsJson.trim()) secrets.addAll(parseSecretsInput(secretsJson));
 
   const command = core.getInput("command", { required: true }) as ActionCommand;
   if (!COMMANDS.includes(command)) {
@@ -115,30 +111,6 @@ export function need<K extends keyof RunContext>(
     );
   }
   return ctx as unknown as { [P in K]-?: Exclude<RunContext[P], undefined> };
-}
-
-/** How a workflow passes every secret to the Action (a workflow expression, not a template). */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: the workflow expression, quoted literally
-const SECRETS_EXPRESSION = "${{ toJSON(secrets) }}";
-
-function parseSecrets(text: string): Record<string, string> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // Never echo the input: it is all secrets.
-    throw new InputError(`input 'secrets' is not JSON; pass \`${SECRETS_EXPRESSION}\``);
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new InputError(
-      `input 'secrets' must be a JSON object of names to values: \`${SECRETS_EXPRESSION}\``,
-    );
-  }
-  return Object.fromEntries(
-    Object.entries(parsed as Record<string, unknown>)
-      .filter((entry): entry is [string, string] => typeof entry[1] === "string")
-      .map(([name, value]) => [name.toUpperCase(), value]),
-  );
 }
 
 function optional(name: string): string | undefined {

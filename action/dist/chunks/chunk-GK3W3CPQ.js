@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+var r=class extends Error{constructor(t){super(t),this.name="InputError"}},n="${{ toJSON(secrets) }}";function i(s){let t;try{t=JSON.parse(s)}catch{throw new r(`input 'secrets' is not JSON; pass \`${n}\``)}if(typeof t!="object"||t===null||Array.isArray(t))throw new r(`input 'secrets' must be a JSON object of names to values: \`${n}\``);return Object.fromEntries(Object.entries(t).filter(e=>typeof e[1]=="string").map(([e,o])=>[e.toUpperCase(),o]))}export{r as a,i as b};
