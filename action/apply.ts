@@ -3,7 +3,7 @@
 // the App's run bridge, coalesced), record the Deployment's progress, triage a failed deployment's log with the
 // same engine as CI failures, and report every step and verification with its evidence in the thread.
 import * as core from "@actions/core";
-import { type BridgeClient, BridgeError, coalesce, createBridgeClient } from "../src/bridge/client.ts";
+import { BridgeError, coalesce, createBridgeClient } from "../src/bridge/client.ts";
 import type { Plan } from "../src/plan/types.ts";
 import { DeploymentFailedError } from "../src/providers/dokploy/index.ts";
 import { type ApplyResult, applyPlan, type StepOutcome } from "../src/runner/apply.ts";
@@ -235,4 +235,3 @@ function stripMarkdown(text: string): string {
   return text.replace(/`+/g, "");
 }
 
-export type { BridgeClient };

@@ -47,7 +47,4 @@ export function runFacts(
   };
 }
 
-export function httpStatus(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === "number" ? status : undefined;
-}
+export { httpStatus } from "../authz/http-status.ts";

@@ -1,6 +1,7 @@
 // A small bounded retry for @octokit/rest without its retry/throttling plugins: 429 and secondary-rate-limit
 // 403s wait what GitHub says (Retry-After, else x-ratelimit-reset), 5xx and lost connections (Octokit reports
 // those as status 500 with no response) back off exponentially. Anything else is the caller's to handle.
+import { httpStatus } from "../../app/authz/http-status.ts";
 
 export interface RetryOptions {
   /** Tries per request, the first included. Default 5. */
@@ -13,15 +14,12 @@ export interface RetryOptions {
   maxWaitMs?: number;
 }
 
+export { httpStatus };
+
 /** What we read from an Octokit RequestError (duck-typed: the error class is not exported by @octokit/rest). */
 interface HttpFailure {
   status: number;
   response?: { headers?: Record<string, string | number | undefined> };
-}
-
-export function httpStatus(error: unknown): number | undefined {
-  const status = (error as Partial<HttpFailure> | null)?.status;
-  return typeof status === "number" ? status : undefined;
 }
 
 export async function withRetry<T>(fn: () => Promise<T>, options: RetryOptions = {}): Promise<T> {

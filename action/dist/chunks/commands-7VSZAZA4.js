@@ -1,2 +1,0 @@
-import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
-import"./chunk-TZN7URKK.js";async function t(r){switch(r.command){case"plan":return(await import("./plan-5LEA7V4A.js")).plan(r);case"apply":return(await import("./apply-OZYIEAKW.js")).apply(r);case"verify":return(await import("./verify-GBCJ3HQD.js")).verify(r);case"logs":return(await import("./logs-KHEAGND6.js")).logs(r);case"doctor":return(await import("./doctor-SXQALRFL.js")).doctor(r)}}export{t as runCommand};

@@ -1,0 +1,2 @@
+import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);
+import"./chunk-TZN7URKK.js";async function t(r){switch(r.command){case"plan":return(await import("./plan-FE4Q7YSA.js")).plan(r);case"apply":return(await import("./apply-RKHQAC7I.js")).apply(r);case"verify":return(await import("./verify-TIADBYJV.js")).verify(r);case"logs":return(await import("./logs-PW2Y5TU7.js")).logs(r);case"doctor":return(await import("./doctor-SXQALRFL.js")).doctor(r)}}export{t as runCommand};
