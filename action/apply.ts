@@ -234,4 +234,3 @@ function messageOf(error: unknown): string {
 function stripMarkdown(text: string): string {
   return text.replace(/`+/g, "");
 }
-
